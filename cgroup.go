@@ -1,0 +1,852 @@
+package freezer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+)
+
+// This file is the cgroup core (kernel/cgroup.c): a hierarchy of cgroups,
+// the subsystems bound to it and their hooks, the task lists, and the
+// cgroupfs view of paths, control files and errno values. It knows nothing of
+// freezer states; the freezer plugs in through Subsystem like any other.
+
+// Subsystem is a cgroup subsystem: the kernel's struct cgroup_subsys. Bind one
+// to a hierarchy with [WithSubsystem]; the freezer is bound by [New] through
+// this same interface. Embed [BaseSubsystem] to implement only the hooks you
+// need.
+//
+// Hooks must not block and must not take a library lock that the declared
+// order (see locking.go) puts before the locks they are called under. Those
+// are: Create, Destroy and Populate under cgroup_mutex; CanFork and Fork
+// under css_set_lock; CanAttach and Attach under cgroup_mutex, css_set_lock
+// and the task's task_lock; Exit under css_set_lock and task_lock. A hook may
+// call [Task.PID], [Task.Name], [Task.Kill], [Task.Stop] and [Task.Continue]
+// of the task it is given only where it does not hold that task's task_lock.
+type Subsystem interface {
+	// Name is the subsystem's name, the prefix of its control files
+	// ("freezer" gives "freezer.state").
+	Name() string
+	// Create allocates the subsystem's state for a new cgroup (css_alloc);
+	// the value is returned by [Cgroup.SubsysState]. The root is created too.
+	Create(c *Cgroup) (any, error)
+	// Destroy releases it when the cgroup is removed.
+	Destroy(c *Cgroup)
+	// Populate returns the cgroup's control files of this subsystem.
+	Populate(c *Cgroup) []File
+	// CanFork may refuse a new task in c with an errno (EBUSY, say).
+	CanFork(c *Cgroup) error
+	// Fork runs after a new task has been linked into its cgroup and before
+	// its goroutine starts.
+	Fork(t *Task)
+	// CanAttach may refuse to move t into dst.
+	CanAttach(dst *Cgroup, t *Task) error
+	// Attach runs after t has moved from src to dst.
+	Attach(dst, src *Cgroup, t *Task)
+	// Exit runs when t exits, while it is still in its cgroup.
+	Exit(t *Task)
+}
+
+// BaseSubsystem implements every hook of [Subsystem] but Name as a no-op, for
+// embedding.
+type BaseSubsystem struct{}
+
+func (BaseSubsystem) Create(*Cgroup) (any, error)    { return nil, nil }
+func (BaseSubsystem) Destroy(*Cgroup)                {}
+func (BaseSubsystem) Populate(*Cgroup) []File        { return nil }
+func (BaseSubsystem) CanFork(*Cgroup) error          { return nil }
+func (BaseSubsystem) Fork(*Task)                     {}
+func (BaseSubsystem) CanAttach(*Cgroup, *Task) error { return nil }
+func (BaseSubsystem) Attach(*Cgroup, *Cgroup, *Task) {}
+func (BaseSubsystem) Exit(*Task)                     {}
+
+// File is a control file of a subsystem: the kernel's struct cftype. Its full
+// name is the subsystem's name, a dot, and Name. Read and Write get the cgroup
+// the file is in; they return a syscall.Errno (or an error wrapping one) on
+// failure, which the path API reports in an *fs.PathError. A nil Read or Write
+// makes the file write-only or read-only (EINVAL otherwise, as cgroupfs).
+type File struct {
+	Name  string
+	Read  func(c *Cgroup) ([]byte, error)
+	Write func(c *Cgroup, data []byte) error
+}
+
+// maxWrite is the largest write a control file takes: the patch refuses
+// PATH_MAX bytes or more with E2BIG.
+const maxWrite = 4096
+
+// Option configures a hierarchy at [New].
+type Option func(*Hierarchy)
+
+// WithLockChecks makes the hierarchy check every acquisition of a library lock
+// against the declared order; an inversion panics with a *[LockOrderError]
+// naming both locks, like lockdep. It also checks that no task parks while
+// holding a library lock. It costs a goroutine-id lookup per acquisition.
+func WithLockChecks() Option {
+	return func(h *Hierarchy) { h.chk = newLockChecker() }
+}
+
+// WithLogger sends the hierarchy's events (freeze requests, entry to and exit
+// from the refrigerator, state changes, fork, attach and exit) to l at
+// slog.LevelDebug.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Hierarchy) { h.log = l }
+}
+
+// WithSubsystem binds a subsystem of the caller's to the hierarchy, after the
+// freezer. Its Create runs for the root cgroup during [New].
+func WithSubsystem(ss Subsystem) Option {
+	return func(h *Hierarchy) { h.subsys = append(h.subsys, ss) }
+}
+
+// Hierarchy is a mounted cgroup hierarchy with the freezer subsystem bound:
+// the kernel's cgroupfs_root. Create one with [New]; the zero value is not
+// usable. Its methods are safe for concurrent use.
+type Hierarchy struct {
+	chk *lockChecker
+	log *slog.Logger
+
+	subsys  []Subsystem
+	freezer *freezerSubsys
+
+	cgroupMutex mutex   // cgroup_mutex
+	cssSetLock  rwmutex // css_set_lock
+
+	root *Cgroup
+
+	// Under css_set_lock: the pid hash, the pid counter, and whether
+	// Shutdown has begun (no more tasks may be forked).
+	tasks   map[int]*Task
+	lastPID int
+	dying   bool
+
+	suspending atomic.Bool // pm_freezing: system suspend in progress
+}
+
+// New mounts a hierarchy with the freezer subsystem bound and returns it. The
+// root cgroup exists at once; it has a tasks file but, as in the kernel, no
+// freezer.state: the root is not freezable.
+func New(opts ...Option) *Hierarchy {
+	h := &Hierarchy{tasks: make(map[int]*Task)}
+	h.freezer = &freezerSubsys{h: h}
+	h.subsys = []Subsystem{h.freezer}
+	for _, o := range opts {
+		o(h)
+	}
+	h.cgroupMutex.init(classCgroupMutex, h.chk)
+	h.cssSetLock.init(classCSSSetLock, h.chk)
+	root, err := h.newCgroup(nil, "")
+	if err != nil {
+		panic("freezer: creating the root cgroup: " + err.Error())
+	}
+	h.root = root
+	return h
+}
+
+func (h *Hierarchy) debug(msg string, attrs ...slog.Attr) {
+	if h.log != nil {
+		h.log.LogAttrs(context.Background(), slog.LevelDebug, msg, attrs...)
+	}
+}
+
+// Root returns the root cgroup, "/".
+func (h *Hierarchy) Root() *Cgroup { return h.root }
+
+// Cgroup is one directory of a hierarchy: the kernel's struct cgroup. Get one
+// from [Hierarchy.Root], [Hierarchy.Lookup] or [Cgroup.Mkdir]. A *Cgroup stays
+// valid after the directory is removed; every operation on it then fails with
+// ENODEV. Its methods are safe for concurrent use.
+type Cgroup struct {
+	h      *Hierarchy
+	name   string
+	path   string
+	parent *Cgroup
+	css    []any           // per subsystem, in h.subsys order; fixed at creation
+	files  map[string]File // full name to file; fixed at creation
+
+	children map[string]*Cgroup // under cgroup_mutex
+	removed  atomic.Bool        // set under cgroup_mutex and css_set_lock
+
+	// Under css_set_lock: the tasks in the cgroup (cg_list).
+	first *Task
+
+	// counts holds the number of tasks in the high 32 bits and the number of
+	// them that are frozen enough in the low 32, so that one atomic load
+	// sees both consistently: "every task is frozen enough" is hi == lo.
+	counts atomic.Uint64
+
+	// Waiters for a change (see watch): how many, and the channel that the
+	// next change closes.
+	waiters atomic.Int32
+	event   atomic.Pointer[chan struct{}]
+}
+
+const oneTask = 1 << 32
+
+func (h *Hierarchy) newCgroup(parent *Cgroup, name string) (*Cgroup, error) {
+	c := &Cgroup{h: h, name: name, parent: parent, path: "/", children: make(map[string]*Cgroup)}
+	if parent != nil {
+		c.path = strings.TrimSuffix(parent.path, "/") + "/" + name
+	}
+	c.css = make([]any, len(h.subsys))
+	for i, ss := range h.subsys {
+		css, err := ss.Create(c)
+		if err != nil {
+			for j := i - 1; j >= 0; j-- {
+				h.subsys[j].Destroy(c)
+			}
+			return nil, err
+		}
+		c.css[i] = css
+	}
+	c.files = map[string]File{"tasks": {Name: "tasks", Read: readTasks, Write: writeTasks}}
+	for _, ss := range h.subsys {
+		for _, f := range ss.Populate(c) {
+			c.files[ss.Name()+"."+f.Name] = f
+		}
+	}
+	return c, nil
+}
+
+// Path returns the cgroup's path from the root of its hierarchy, such as
+// "/jobs/a"; the root is "/".
+func (c *Cgroup) Path() string { return c.path }
+
+// Parent returns the parent cgroup, or nil for the root.
+func (c *Cgroup) Parent() *Cgroup { return c.parent }
+
+// Hierarchy returns the hierarchy the cgroup belongs to.
+func (c *Cgroup) Hierarchy() *Hierarchy { return c.h }
+
+// SubsysState returns the state that ss's Create returned for this cgroup
+// (the kernel's cgroup_subsys_state), or nil if ss is not bound.
+func (c *Cgroup) SubsysState(ss Subsystem) any {
+	for i, s := range c.h.subsys {
+		if s == ss {
+			return c.css[i]
+		}
+	}
+	return nil
+}
+
+// Files returns the names of the cgroup's control files, sorted.
+func (c *Cgroup) Files() []string {
+	names := make([]string, 0, len(c.files))
+	for n := range c.files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Children returns the cgroup's child cgroups, sorted by name.
+func (c *Cgroup) Children() []*Cgroup {
+	c.h.cgroupMutex.Lock()
+	defer c.h.cgroupMutex.Unlock()
+	kids := make([]*Cgroup, 0, len(c.children))
+	for _, k := range c.children {
+		kids = append(kids, k)
+	}
+	slices.SortFunc(kids, func(a, b *Cgroup) int { return strings.Compare(a.name, b.name) })
+	return kids
+}
+
+// Removed reports whether the cgroup has been removed.
+func (c *Cgroup) Removed() bool { return c.removed.Load() }
+
+func pathErr(op, path string, err error) error {
+	return &fs.PathError{Op: op, Path: path, Err: err}
+}
+
+func (c *Cgroup) file(name string) string {
+	return strings.TrimSuffix(c.path, "/") + "/" + name
+}
+
+// validName reports the errno for an unusable cgroup name, as mkdir(2) would.
+func validName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return syscall.EEXIST
+	case strings.ContainsAny(name, "/\x00"):
+		return syscall.EINVAL
+	case len(name) > 255:
+		return syscall.ENAMETOOLONG
+	}
+	return nil
+}
+
+// Mkdir creates a child cgroup named name, running every subsystem's Create
+// and Populate. It fails with EEXIST if a child or control file of that name
+// exists, ENODEV if c has been removed, EINVAL for a name with a slash or NUL
+// byte, and ENAMETOOLONG past 255 bytes. It takes cgroup_mutex.
+func (c *Cgroup) Mkdir(name string) (*Cgroup, error) {
+	h := c.h
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	return c.mkdirLocked(name)
+}
+
+func (c *Cgroup) mkdirLocked(name string) (*Cgroup, error) {
+	h := c.h
+	p := c.file(name)
+	if c.removed.Load() {
+		return nil, pathErr("mkdir", p, syscall.ENODEV)
+	}
+	if err := validName(name); err != nil {
+		return nil, pathErr("mkdir", p, err)
+	}
+	if _, ok := c.children[name]; ok {
+		return nil, pathErr("mkdir", p, syscall.EEXIST)
+	}
+	if _, ok := c.files[name]; ok {
+		return nil, pathErr("mkdir", p, syscall.EEXIST)
+	}
+	child, err := h.newCgroup(c, name)
+	if err != nil {
+		return nil, pathErr("mkdir", p, err)
+	}
+	c.children[name] = child
+	h.debug("mkdir", slog.String("cgroup", child.path))
+	return child, nil
+}
+
+// Remove removes the cgroup, like rmdir(2). It fails with EBUSY while the
+// cgroup has tasks or children, EBUSY for the root, and ENODEV if it is
+// already removed. Waiters on the cgroup ([Cgroup.WaitFrozen]) return ENODEV.
+// It takes cgroup_mutex.
+func (c *Cgroup) Remove() error {
+	h := c.h
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	return c.removeLocked(syscall.ENODEV)
+}
+
+func (c *Cgroup) removeLocked(gone syscall.Errno) error {
+	h := c.h
+	switch {
+	case c.removed.Load():
+		return pathErr("rmdir", c.path, gone)
+	case c.parent == nil, len(c.children) > 0:
+		return pathErr("rmdir", c.path, syscall.EBUSY)
+	}
+	h.cssSetLock.Lock()
+	if c.first != nil {
+		h.cssSetLock.Unlock()
+		return pathErr("rmdir", c.path, syscall.EBUSY)
+	}
+	c.removed.Store(true)
+	h.cssSetLock.Unlock()
+	for i := len(h.subsys) - 1; i >= 0; i-- {
+		h.subsys[i].Destroy(c)
+	}
+	delete(c.parent.children, c.name)
+	h.debug("rmdir", slog.String("cgroup", c.path))
+	c.changed()
+	return nil
+}
+
+// Tasks returns an iterator over the tasks in the cgroup, in no fixed order:
+// cgroup_iter_start, cgroup_iter_next and cgroup_iter_end. The iteration
+// holds css_set_lock for reading, so the set cannot change under it; the loop
+// body may inspect and signal tasks (Stat, Kill, Stop, Continue) but must not
+// fork, attach, freeze, or read or write control files.
+func (c *Cgroup) Tasks() iter.Seq[*Task] {
+	return func(yield func(*Task) bool) {
+		c.h.cssSetLock.RLock()
+		defer c.h.cssSetLock.RUnlock()
+		for t := c.first; t != nil; t = t.next {
+			if !yield(t) {
+				return
+			}
+		}
+	}
+}
+
+// PIDs returns the PIDs of the cgroup's tasks, ascending: the tasks file.
+func (c *Cgroup) PIDs() []int {
+	var pids []int
+	for t := range c.Tasks() {
+		pids = append(pids, t.pid)
+	}
+	slices.Sort(pids)
+	return pids
+}
+
+// linkLocked adds t to c and counts it. The caller holds css_set_lock for
+// writing, and t's task locks unless t is not yet visible to anyone.
+func (c *Cgroup) linkLocked(t *Task) {
+	t.cgroup = c
+	t.prev, t.next = nil, c.first
+	if c.first != nil {
+		c.first.prev = t
+	}
+	c.first = t
+	d := uint64(oneTask)
+	if t.frozenEnuf {
+		d++
+	}
+	c.adjust(d)
+}
+
+// unlinkLocked removes t from c. The caller holds css_set_lock for writing and
+// t's task locks.
+func (c *Cgroup) unlinkLocked(t *Task) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		c.first = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+	d := uint64(oneTask)
+	if t.frozenEnuf {
+		d++
+	}
+	c.adjust(-d)
+}
+
+// adjust adds d to the counters and wakes waiters if every task is now frozen
+// enough: the only event a FREEZING cgroup waits for.
+func (c *Cgroup) adjust(d uint64) {
+	n := c.counts.Add(d)
+	if n>>32 == n&(oneTask-1) {
+		c.changed()
+	}
+}
+
+// allFrozenEnough reports whether every task of c is frozen enough, the
+// patch's freezer_check_if_frozen, in O(1).
+func (c *Cgroup) allFrozenEnough() bool {
+	n := c.counts.Load()
+	return n>>32 == n&(oneTask-1)
+}
+
+// changed wakes everyone in watch. It costs one atomic load when nobody waits.
+func (c *Cgroup) changed() {
+	if c.waiters.Load() == 0 {
+		return
+	}
+	if ch := c.event.Swap(nil); ch != nil {
+		close(*ch)
+	}
+}
+
+// watch registers a waiter and returns a channel that the next change closes,
+// and a function to unregister. Register, then check the condition, then wait:
+// a change after the check closes the channel.
+func (c *Cgroup) watch() (<-chan struct{}, func()) {
+	c.waiters.Add(1)
+	for {
+		if p := c.event.Load(); p != nil {
+			return *p, func() { c.waiters.Add(-1) }
+		}
+		ch := make(chan struct{})
+		if c.event.CompareAndSwap(nil, &ch) {
+			return ch, func() { c.waiters.Add(-1) }
+		}
+	}
+}
+
+// Spawn starts a new task running fn in c, like a process forked from outside
+// the hierarchy and placed in c. The subsystems' CanFork hooks may refuse it:
+// the freezer refuses a FROZEN cgroup with EBUSY. In a FREEZING cgroup the
+// task gets a freeze request and freezes before fn runs. It fails with ENODEV
+// if c has been removed or the hierarchy is shut down. It does not block.
+func (c *Cgroup) Spawn(name string, fn func(*Task), opts ...TaskOption) (*Task, error) {
+	if fn == nil {
+		return nil, pathErr("spawn", c.path, syscall.EINVAL)
+	}
+	return c.h.fork(nil, c, name, fn, opts)
+}
+
+// fork is copy_process and cgroup_fork: link the child into its cgroup and
+// run the subsystems' fork hooks, all under css_set_lock, so that a write of
+// freezer.state (which walks the tasks under the same lock) sees the child or
+// the fork hook sees the write. Either way the child cannot be missed: the
+// review's fork-versus-write race, closed as the 3.8 kernel closed it.
+func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), opts []TaskOption) (*Task, error) {
+	if fn == nil {
+		return nil, pathErr("fork", name, syscall.EINVAL)
+	}
+	t := newTask(h, name, opts)
+	h.cssSetLock.Lock()
+	if parent != nil {
+		c = parent.cgroup
+		if parent.noFreeze {
+			t.noFreeze = true
+		}
+	}
+	var err error
+	switch {
+	case h.dying, c == nil, c.removed.Load():
+		err = syscall.ENODEV
+	default:
+		for _, ss := range h.subsys {
+			if err = ss.CanFork(c); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		h.cssSetLock.Unlock()
+		path := name
+		if c != nil {
+			path = c.path
+		}
+		return nil, pathErr("fork", path, err)
+	}
+	h.lastPID++
+	t.pid = h.lastPID
+	h.tasks[t.pid] = t
+	c.linkLocked(t)
+	for _, ss := range h.subsys {
+		ss.Fork(t)
+	}
+	if h.suspending.Load() {
+		t.freezeTask()
+	}
+	h.cssSetLock.Unlock()
+	h.debug("fork", slog.Int("pid", t.pid), slog.String("name", name), slog.String("cgroup", c.path))
+	t.start(fn)
+	return t, nil
+}
+
+// Attach moves t into c: cgroup_attach_task, as writing t's PID to c's tasks
+// file does. The subsystems' CanAttach hooks may refuse: the freezer refuses
+// with EBUSY if c is FROZEN or t is frozen enough. Moving a task to the
+// cgroup it is in does nothing. It fails with ESRCH if t has exited, EINVAL if
+// t belongs to another hierarchy, and ENODEV if c has been removed. It takes
+// cgroup_mutex and does not block otherwise.
+func (c *Cgroup) Attach(t *Task) error {
+	h := c.h
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	return c.attachLocked(t)
+}
+
+func (c *Cgroup) attachLocked(t *Task) error {
+	h := c.h
+	p := c.file("tasks")
+	switch {
+	case t == nil || t.h != h:
+		return pathErr("write", p, syscall.EINVAL)
+	case c.removed.Load():
+		return pathErr("write", p, syscall.ENODEV)
+	}
+	h.cssSetLock.Lock()
+	defer h.cssSetLock.Unlock()
+	t.taskLock.Lock()
+	defer t.taskLock.Unlock()
+	src := t.cgroup
+	switch {
+	case src == nil:
+		return pathErr("write", p, syscall.ESRCH)
+	case src == c:
+		return nil
+	}
+	for _, ss := range h.subsys {
+		if err := ss.CanAttach(c, t); err != nil {
+			return pathErr("write", p, err)
+		}
+	}
+	t.sigLock.Lock()
+	src.unlinkLocked(t)
+	c.linkLocked(t)
+	t.sigLock.Unlock()
+	for _, ss := range h.subsys {
+		ss.Attach(c, src, t)
+	}
+	h.debug("attach", slog.Int("pid", t.pid), slog.String("from", src.path), slog.String("to", c.path))
+	return nil
+}
+
+// Task returns the live task with the given PID.
+func (h *Hierarchy) Task(pid int) (*Task, bool) {
+	h.cssSetLock.RLock()
+	defer h.cssSetLock.RUnlock()
+	t, ok := h.tasks[pid]
+	return t, ok
+}
+
+// allTasks returns a snapshot of every live task, ascending by PID.
+func (h *Hierarchy) allTasks() []*Task {
+	h.cssSetLock.RLock()
+	ts := make([]*Task, 0, len(h.tasks))
+	for _, t := range h.tasks {
+		ts = append(ts, t)
+	}
+	h.cssSetLock.RUnlock()
+	slices.SortFunc(ts, func(a, b *Task) int { return a.pid - b.pid })
+	return ts
+}
+
+// walk resolves path to a cgroup, as path lookup in cgroupfs does: slashes
+// collapse, "." stays, ".." goes up (and stays at the root). The caller holds
+// cgroup_mutex. A component that names a control file gives ENOTDIR; a
+// missing one, ENOENT.
+func (h *Hierarchy) walk(path string) (*Cgroup, error) {
+	if path == "" {
+		return nil, syscall.ENOENT
+	}
+	if strings.IndexByte(path, 0) >= 0 {
+		return nil, syscall.EINVAL
+	}
+	c := h.root
+	for _, name := range strings.Split(path, "/") {
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			if c.parent != nil {
+				c = c.parent
+			}
+			continue
+		}
+		next, ok := c.children[name]
+		if !ok {
+			if _, isFile := c.files[name]; isFile {
+				return nil, syscall.ENOTDIR
+			}
+			if len(name) > 255 {
+				return nil, syscall.ENAMETOOLONG
+			}
+			return nil, syscall.ENOENT
+		}
+		c = next
+	}
+	return c, nil
+}
+
+// split cuts path into its directory and last component, which is "" if the
+// path ends in a slash or names the root.
+func split(path string) (dir, last string) {
+	p := strings.TrimRight(path, "/")
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "", p
+	}
+	return p[:i+1], p[i+1:]
+}
+
+// Lookup returns the cgroup at path, such as "/jobs/a".
+func (h *Hierarchy) Lookup(path string) (*Cgroup, error) {
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	c, err := h.walk(path)
+	if err != nil {
+		return nil, pathErr("lookup", path, err)
+	}
+	return c, nil
+}
+
+// Mkdir creates the cgroup at path, as mkdir(2) in cgroupfs: ENOENT if the
+// parent does not exist, EEXIST if the name is taken, by a cgroup or a
+// control file.
+func (h *Hierarchy) Mkdir(path string) error {
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	dir, name := split(path)
+	parent, err := h.walk(dir)
+	if err != nil {
+		return pathErr("mkdir", path, err)
+	}
+	if name == "" || name == "." || name == ".." {
+		return pathErr("mkdir", path, syscall.EEXIST)
+	}
+	_, err = parent.mkdirLocked(name)
+	return err
+}
+
+// Rmdir removes the cgroup at path, as rmdir(2) in cgroupfs: ENOENT if it does
+// not exist, ENOTDIR for a control file, EBUSY for the root or a cgroup with
+// tasks or children.
+func (h *Hierarchy) Rmdir(path string) error {
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	dir, name := split(path)
+	parent, err := h.walk(dir)
+	if err != nil {
+		return pathErr("rmdir", path, err)
+	}
+	if name == "" || name == "." || name == ".." {
+		return pathErr("rmdir", path, syscall.EBUSY)
+	}
+	c, ok := parent.children[name]
+	if !ok {
+		if _, isFile := parent.files[name]; isFile {
+			return pathErr("rmdir", path, syscall.ENOTDIR)
+		}
+		return pathErr("rmdir", path, syscall.ENOENT)
+	}
+	return c.removeLocked(syscall.ENOENT)
+}
+
+// lookupFile resolves path to a cgroup and one of its control files.
+func (h *Hierarchy) lookupFile(path string) (*Cgroup, File, error) {
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	dir, name := split(path)
+	c, err := h.walk(dir)
+	if err != nil {
+		return nil, File{}, err
+	}
+	if name == "" || name == "." || name == ".." {
+		return nil, File{}, syscall.EISDIR
+	}
+	if _, isDir := c.children[name]; isDir {
+		return nil, File{}, syscall.EISDIR
+	}
+	f, ok := c.files[name]
+	if !ok {
+		return nil, File{}, syscall.ENOENT
+	}
+	return c, f, nil
+}
+
+// ReadFile reads the control file at path, such as "/jobs/freezer.state" or
+// "/jobs/tasks". Errors are *fs.PathError values around a syscall.Errno, as
+// os.ReadFile on a real cgroupfs returns: ENOENT for no such file, EISDIR for
+// a cgroup, ENODEV for a cgroup removed during the read.
+func (h *Hierarchy) ReadFile(path string) ([]byte, error) {
+	c, f, err := h.lookupFile(path)
+	if err != nil {
+		return nil, pathErr("read", path, err)
+	}
+	return c.readFile(f, path)
+}
+
+func (c *Cgroup) readFile(f File, path string) ([]byte, error) {
+	if f.Read == nil {
+		return nil, pathErr("read", path, syscall.EINVAL)
+	}
+	if c.removed.Load() {
+		return nil, pathErr("read", path, syscall.ENODEV)
+	}
+	b, err := f.Read(c)
+	if err != nil {
+		return nil, pathErr("read", path, errnoOf(err))
+	}
+	return b, nil
+}
+
+// WriteFile writes data to the control file at path, such as "FROZEN" to
+// "/jobs/freezer.state" or a PID to "/jobs/tasks", in one write(2). Errors
+// are *fs.PathError values around a syscall.Errno, as os.WriteFile on a real
+// cgroupfs returns; nothing changes when an error is returned, except that an
+// EBUSY write of FROZEN leaves the cgroup FREEZING, as the patch does.
+func (h *Hierarchy) WriteFile(path string, data []byte) error {
+	c, f, err := h.lookupFile(path)
+	if err != nil {
+		return pathErr("write", path, err)
+	}
+	if err := c.writeFile(f, data); err != nil {
+		return pathErr("write", path, errnoOf(err))
+	}
+	return nil
+}
+
+func (c *Cgroup) writeFile(f File, data []byte) error {
+	switch {
+	case f.Write == nil:
+		return syscall.EINVAL
+	case len(data) >= maxWrite:
+		return syscall.E2BIG
+	case c.removed.Load():
+		return syscall.ENODEV
+	}
+	return f.Write(c, data)
+}
+
+// errnoOf returns the syscall.Errno that err wraps; an error without one is
+// reported as EIO, as a filesystem reports an error it cannot name.
+func errnoOf(err error) syscall.Errno {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return syscall.EIO
+}
+
+// readTasks is the tasks file: PIDs, one per line, ascending.
+func readTasks(c *Cgroup) ([]byte, error) {
+	var b []byte
+	for _, pid := range c.PIDs() {
+		b = strconv.AppendInt(b, int64(pid), 10)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+// writeTasks attaches the task whose PID is written: EINVAL for anything but a
+// decimal number (trailing white space allowed), ESRCH for no such task.
+func writeTasks(c *Cgroup, data []byte) error {
+	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
+	pid, err := strconv.Atoi(s)
+	if err != nil || pid < 0 || s == "" || s[0] == '+' {
+		return syscall.EINVAL
+	}
+	t, ok := c.h.Task(pid)
+	if !ok {
+		return syscall.ESRCH
+	}
+	return c.Attach(t)
+}
+
+// Shutdown kills every task, thaws every cgroup (and a system suspend), and
+// waits until every task goroutine has exited. From its start no new task can
+// be created (ENODEV). A task in an uninterruptible wait dies when the wait
+// ends; one that never reaches a safe point never dies. If ctx ends first,
+// Shutdown returns an error wrapping ctx.Err() whose *[BusyError] lists the
+// tasks still alive. It blocks.
+func (h *Hierarchy) Shutdown(ctx context.Context) error {
+	h.cssSetLock.Lock()
+	h.dying = true
+	h.cssSetLock.Unlock()
+
+	tasks := h.allTasks()
+	for _, t := range tasks {
+		t.Kill()
+	}
+	h.thawAll()
+	for _, t := range tasks {
+		select {
+		case <-t.done:
+		case <-ctx.Done():
+			var alive []*Task
+			for _, t := range tasks {
+				select {
+				case <-t.done:
+				default:
+					alive = append(alive, t)
+				}
+			}
+			return fmt.Errorf("freezer: shutdown: %w", &BusyError{Err: ctx.Err(), Tasks: stats(alive)})
+		}
+	}
+	return nil
+}
+
+// stats snapshots tasks, for error reports.
+func stats(ts []*Task) []TaskStat {
+	out := make([]TaskStat, len(ts))
+	for i, t := range ts {
+		out[i] = t.Stat()
+	}
+	sortStats(out)
+	return out
+}
+
+func sortStats(s []TaskStat) {
+	slices.SortFunc(s, func(a, b TaskStat) int { return a.PID - b.PID })
+}

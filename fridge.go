@@ -1,0 +1,211 @@
+package freezer
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"runtime/trace"
+)
+
+// This file is the generic task freezer (kernel/freezer.c and
+// include/linux/freezer.h): the refrigerator, freeze_task, thaw_process and
+// the predicates the cgroup freezer builds on. It knows nothing of cgroup
+// states; freezer.go decides whom to freeze.
+
+// TryToFreeze is a safe point: the kernel's try_to_freeze, and the return to
+// user mode where pending signals are handled. Call it only from the task's
+// own goroutine, as often as the work allows: a task freezes only at safe
+// points, so one that never reaches one keeps its cgroup FREEZING.
+//
+// With nothing pending it costs one atomic load and returns false at once.
+// Despite its name it may block, as the kernel's does: if the task has a
+// freeze request it enters the refrigerator and blocks until it is thawed;
+// a pending stop or ptrace interrupt stops it until it is continued or
+// detached; a pending kill ends the goroutine with runtime.Goexit, so its
+// deferred calls run and TryToFreeze does not return. It reports whether the
+// task was frozen during the call.
+func (t *Task) TryToFreeze() bool {
+	if t.pending.Load() == 0 {
+		return false
+	}
+	return t.safePoint()
+}
+
+// safePoint is the slow path of TryToFreeze: get_signal_to_deliver's loop.
+// The order of its cases is the kernel's: a task already in the refrigerator
+// or in a stop stays there; otherwise a freeze request is honoured before any
+// signal, and the loop runs again after every stop, so a task that resumes
+// with a freeze request freezes before it runs.
+func (t *Task) safePoint() (froze bool) {
+	for {
+		t.lock()
+		p := t.pending.Load()
+		switch {
+		case t.exiting:
+			t.pending.Store(0)
+			t.unlock()
+			return froze
+		case t.frozen:
+			// A releaser (Continue, Untrace, Kill of a stopped task, the end
+			// of a vfork) moved the task straight into the refrigerator.
+			t.unlock()
+			t.refrigerator()
+			froze = true
+		case t.stopped || t.trapped:
+			t.unlock()
+			t.parkWhile(func() bool { return t.stopped || t.trapped })
+		case p&pendFreeze != 0:
+			t.frozen = true
+			t.pending.And(^pendFreeze)
+			t.recalcLocked()
+			t.unlock()
+			t.refrigerator()
+			froze = true
+		case p&pendKill != 0:
+			t.exiting = true
+			t.pending.Store(0)
+			t.unlock()
+			t.h.debug("kill", slog.Int("pid", t.pid))
+			runtime.Goexit()
+		case p&pendTrap != 0:
+			t.pending.And(^pendTrap)
+			t.trapped = true
+			t.recalcLocked()
+			t.unlock()
+		case p&pendStop != 0:
+			t.pending.And(^pendStop)
+			t.stopped = true
+			t.recalcLocked()
+			t.unlock()
+		default:
+			t.unlock()
+			return froze
+		}
+	}
+}
+
+// refrigerator parks a task whose PF_FROZEN is set until thaw clears it. The
+// task holds no lock while parked and waits on a channel, so
+// testing/synctest sees it as durably blocked. The time spent here is a
+// runtime/trace region, visible in go tool trace.
+func (t *Task) refrigerator() {
+	h := t.h
+	h.debug("refrigerator enter", slog.Int("pid", t.pid))
+	region := trace.StartRegion(context.Background(), "freezer.refrigerator")
+	t.parkWhile(func() bool { return t.frozen })
+	region.End()
+	h.debug("refrigerator exit", slog.Int("pid", t.pid))
+}
+
+// parkWhile blocks the task's goroutine while blocked, evaluated under the
+// task's locks, holds. A waker changes the state under the same locks and then
+// calls wakeLocked, whose token cannot be lost because t.wake has room for it.
+func (t *Task) parkWhile(blocked func() bool) {
+	for {
+		t.h.chk.assertUnlocked("park")
+		<-t.wake
+		t.lock()
+		b := blocked()
+		t.unlock()
+		if !b {
+			return
+		}
+	}
+}
+
+// wakeLocked is wake_up_process for a parked task. A surplus token only costs
+// the task one extra look at its state.
+func (t *Task) wakeLocked() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// frozenEnough is the patch's test for a task that no longer holds up a
+// freeze: it is frozen, or it has a freeze request and is stopped, traced, or
+// a vfork parent waiting for its child, any of which will freeze the moment
+// it resumes. The caller holds both task locks.
+func (t *Task) frozenEnoughLocked() bool {
+	return t.frozen || (t.pending.Load()&pendFreeze != 0 && (t.stopped || t.trapped || t.skip))
+}
+
+// recalcLocked keeps the task's cgroup counter of frozen-enough tasks exact.
+// It must follow every change of a flag that frozenEnoughLocked reads; the
+// caller holds both task locks, so the task cannot change cgroup meanwhile.
+func (t *Task) recalcLocked() {
+	fe := t.frozenEnoughLocked()
+	if fe == t.frozenEnuf {
+		return
+	}
+	t.frozenEnuf = fe
+	if c := t.cgroup; c != nil {
+		if fe {
+			c.adjust(1)
+		} else {
+			c.adjust(^uint64(0)) // -1 on the low half
+		}
+	}
+}
+
+// releaseLocked lets a task out of a stop, a traced stop or a vfork wait. One
+// with a freeze request is moved straight into the refrigerator, under the
+// same locks, so it never counts as unfrozen on its way there: the kernel's
+// "freezes immediately if it resumes", made atomic.
+func (t *Task) releaseLocked() {
+	if t.pending.Load()&pendFreeze != 0 {
+		t.pending.And(^pendFreeze)
+		t.frozen = true
+	}
+	t.recalcLocked()
+	t.wakeLocked()
+}
+
+// cannotFreezeNowLocked is the EBUSY test: the task will not reach a safe
+// point by itself soon. That is a task in an uninterruptible wait other than a
+// vfork parent's, or one marked NoFreeze.
+func (t *Task) cannotFreezeNowLocked() bool {
+	if t.exiting || t.frozen {
+		return false
+	}
+	return t.noFreeze || t.run == runDisk
+}
+
+// freezeTask is freeze_task with the cgroup freezer's busy test folded in: it
+// gives the task a freeze request and wakes it from an interruptible wait (the
+// fake signal: nothing is queued, so the task cannot tell). It reports false
+// if the task cannot freeze now. A NoFreeze task gets no request; a task in an
+// uninterruptible wait keeps its request and freezes when the wait ends.
+func (t *Task) freezeTask() bool {
+	t.lock()
+	defer t.unlock()
+	if t.exiting || t.frozen {
+		return true
+	}
+	if t.noFreeze {
+		return false
+	}
+	if t.pending.Load()&pendFreeze == 0 {
+		t.setPendingLocked(pendFreeze)
+		t.recalcLocked()
+		t.h.debug("freeze request", slog.Int("pid", t.pid))
+	}
+	return !t.cannotFreezeNowLocked()
+}
+
+// thawTask is thaw_process: a frozen task is woken; a request not yet honoured
+// is cancelled.
+func (t *Task) thawTask() {
+	t.lock()
+	defer t.unlock()
+	t.thawLocked()
+}
+
+func (t *Task) thawLocked() {
+	t.pending.And(^pendFreeze)
+	if t.frozen {
+		t.frozen = false
+		t.wakeLocked()
+	}
+	t.recalcLocked()
+}

@@ -1,0 +1,229 @@
+package freezer
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// lockClass names one lock of the declared order. Every mutex of the library
+// belongs to exactly one class, as every kernel lock belongs to one lockdep
+// class: all task_locks are one class, however many tasks there are.
+type lockClass uint8
+
+// The lock order, outermost first. It is the order of the patch's "Locking and
+// lock ordering" comment (freezer_write: cgroup_lock, freezer->lock,
+// css_set_lock, task_lock, sighand->siglock), declared once here and nowhere
+// else. A goroutine may acquire a lock only while every lock it already holds
+// comes earlier in this list.
+//
+// The patch's rcu_read_lock sections have no lock here: they became atomic
+// loads of the stored state and of the task's counters, and the garbage
+// collector plays the grace period.
+const (
+	// classCgroupMutex is cgroup_mutex (cgroup_lock): the hierarchy's shape
+	// (mkdir, rmdir), task migration, and writes of control files. Outermost,
+	// because everything a write does happens inside it.
+	classCgroupMutex lockClass = iota
+	// classFreezerLock is freezer->lock: one per cgroup, it serialises changes
+	// of the stored freezer state, including the lazy FREEZING to FROZEN
+	// promotion done by a read.
+	classFreezerLock
+	// classCSSSetLock is css_set_lock: the lists linking tasks to cgroups.
+	// Fork, exit and attach take it for writing; iteration takes it for
+	// reading. The freezer takes it inside freezer->lock to walk its tasks.
+	classCSSSetLock
+	// classTaskLock is task_lock: a task's cgroup pointer and its freezer
+	// flags (the freeze request, PF_FROZEN, PF_FREEZER_SKIP).
+	classTaskLock
+	// classSigLock is sighand->siglock: a task's signals and its run state,
+	// so that a wake-up (the fake signal) cannot be lost.
+	classSigLock
+	numLockClasses
+)
+
+var lockClassNames = [numLockClasses]string{
+	classCgroupMutex: "cgroup_mutex",
+	classFreezerLock: "freezer->lock",
+	classCSSSetLock:  "css_set_lock",
+	classTaskLock:    "task_lock",
+	classSigLock:     "siglock",
+}
+
+func (c lockClass) String() string {
+	if c < numLockClasses {
+		return lockClassNames[c]
+	}
+	return "lockClass(" + strconv.Itoa(int(c)) + ")"
+}
+
+// LockOrderError is the value a checked hierarchy panics with when a goroutine
+// acquires a lock out of the declared order: the Go counterpart of a lockdep
+// "possible circular locking dependency" report.
+type LockOrderError struct {
+	Acquiring string // the class being acquired, such as "freezer->lock"
+	Holding   string // a class already held that must not come before it
+}
+
+func (e *LockOrderError) Error() string {
+	return "freezer: lock order violation: acquiring " + e.Acquiring + " while holding " + e.Holding
+}
+
+// lockChecker records which lock classes each goroutine holds. It exists only
+// when the hierarchy was made WithLockChecks; a nil *lockChecker checks
+// nothing and costs one comparison per acquisition.
+type lockChecker struct {
+	mu   sync.Mutex // guards held; a plain mutex outside the checked order
+	held map[uint64][]lockClass
+}
+
+func newLockChecker() *lockChecker {
+	return &lockChecker{held: make(map[uint64][]lockClass)}
+}
+
+// goid returns the current goroutine's id. The runtime does not export it;
+// parsing the first line of the stack is slow but only runs with checks on.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		b = b[:i]
+	}
+	id, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil {
+		panic(fmt.Sprintf("freezer: cannot parse goroutine id from %q", b))
+	}
+	return id
+}
+
+// acquire checks that class may be taken now and records it. It panics with a
+// *LockOrderError, before the lock is taken, if a held class is not strictly
+// earlier in the order.
+func (lc *lockChecker) acquire(class lockClass) {
+	if lc == nil {
+		return
+	}
+	g := goid()
+	lc.mu.Lock()
+	for _, h := range lc.held[g] {
+		if h >= class {
+			lc.mu.Unlock()
+			panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})
+		}
+	}
+	lc.held[g] = append(lc.held[g], class)
+	lc.mu.Unlock()
+}
+
+func (lc *lockChecker) release(class lockClass) {
+	if lc == nil {
+		return
+	}
+	g := goid()
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	h := lc.held[g]
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i] == class {
+			h = append(h[:i], h[i+1:]...)
+			break
+		}
+	}
+	if len(h) == 0 {
+		delete(lc.held, g)
+	} else {
+		lc.held[g] = h
+	}
+}
+
+// holding reports whether the current goroutine holds any checked lock. Tasks
+// assert it is false before they park: no task parks holding a library lock.
+func (lc *lockChecker) holding() (lockClass, bool) {
+	if lc == nil {
+		return 0, false
+	}
+	g := goid()
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if h := lc.held[g]; len(h) > 0 {
+		return h[len(h)-1], true
+	}
+	return 0, false
+}
+
+// assertUnlocked panics if the current goroutine holds a library lock. It is
+// called on the way into every park.
+func (lc *lockChecker) assertUnlocked(where string) {
+	if c, ok := lc.holding(); ok {
+		panic("freezer: " + where + " while holding " + c.String())
+	}
+}
+
+// mutex is a sync.Mutex of one lock class, checked when the hierarchy has a
+// checker. Tasks never park on it: parking uses channels (see fridge.go).
+type mutex struct {
+	mu    sync.Mutex
+	class lockClass
+	chk   *lockChecker
+}
+
+func (m *mutex) init(class lockClass, chk *lockChecker) {
+	m.class, m.chk = class, chk
+}
+
+func (m *mutex) Lock() {
+	if m.chk != nil {
+		m.chk.acquire(m.class)
+	}
+	m.mu.Lock()
+}
+
+func (m *mutex) Unlock() {
+	m.mu.Unlock()
+	if m.chk != nil {
+		m.chk.release(m.class)
+	}
+}
+
+// rwmutex is a checked sync.RWMutex: css_set_lock, which the kernel also made
+// a reader-writer lock.
+type rwmutex struct {
+	mu    sync.RWMutex
+	class lockClass
+	chk   *lockChecker
+}
+
+func (m *rwmutex) init(class lockClass, chk *lockChecker) {
+	m.class, m.chk = class, chk
+}
+
+func (m *rwmutex) Lock() {
+	if m.chk != nil {
+		m.chk.acquire(m.class)
+	}
+	m.mu.Lock()
+}
+
+func (m *rwmutex) Unlock() {
+	m.mu.Unlock()
+	if m.chk != nil {
+		m.chk.release(m.class)
+	}
+}
+
+func (m *rwmutex) RLock() {
+	if m.chk != nil {
+		m.chk.acquire(m.class)
+	}
+	m.mu.RLock()
+}
+
+func (m *rwmutex) RUnlock() {
+	m.mu.RUnlock()
+	if m.chk != nil {
+		m.chk.release(m.class)
+	}
+}

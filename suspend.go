@@ -1,0 +1,93 @@
+package freezer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"syscall"
+	"time"
+)
+
+// This file is system suspend (patch 4/4 and kernel/power/process.c): the
+// system freezer that freezes every task of the hierarchy, and the resume that
+// must not undo a cgroup's freeze.
+
+// FreezeProcesses freezes every freezable task of the hierarchy, as
+// freeze_processes does before a system suspend: every task but the NoFreeze
+// ones gets a freeze request, and FreezeProcesses blocks until each of them is
+// frozen enough. Tasks forked meanwhile get a request at fork. Like the
+// kernel's try_to_freeze_tasks it re-checks with a backoff (up to 10ms); a
+// task in an uninterruptible wait holds it up until the wait ends.
+//
+// If ctx ends first, it thaws the tasks again ([Hierarchy.ThawProcesses]) and
+// returns an error wrapping ctx.Err() whose *[BusyError] lists the tasks that
+// refused. A second FreezeProcesses while one is in effect fails with EBUSY.
+func (h *Hierarchy) FreezeProcesses(ctx context.Context) error {
+	if !h.suspending.CompareAndSwap(false, true) {
+		return fmt.Errorf("freezer: freeze processes: %w", syscall.EBUSY)
+	}
+	h.debug("suspend freeze")
+	backoff := 100 * time.Microsecond
+	for {
+		busy := h.freezeAllTasks()
+		if len(busy) == 0 {
+			return nil
+		}
+		timer := time.NewTimer(backoff)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			busy = h.freezeAllTasks()
+			if len(busy) == 0 {
+				return nil
+			}
+			err := &BusyError{Err: ctx.Err(), Tasks: stats(busy)}
+			h.ThawProcesses()
+			return fmt.Errorf("freezer: freeze processes: %w", err)
+		}
+		backoff = min(2*backoff, 10*time.Millisecond)
+	}
+}
+
+// freezeAllTasks is one pass of try_to_freeze_tasks: it sends a freeze
+// request to every freezable task and returns those not yet frozen enough.
+// It holds cgroup_mutex so that no attach drops a request meanwhile.
+func (h *Hierarchy) freezeAllTasks() []*Task {
+	var busy []*Task
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	h.eachCgroupLocked(func(c *Cgroup) {
+		for t := range c.Tasks() {
+			if t.noFreeze {
+				continue
+			}
+			t.freezeTask()
+			t.lock()
+			if !t.frozenEnoughLocked() {
+				busy = append(busy, t)
+			}
+			t.unlock()
+		}
+	})
+	return busy
+}
+
+// ThawProcesses ends a system suspend, as thaw_processes does: it thaws every
+// task except those in a FREEZING or FROZEN cgroup (cgroup_freezing_or_frozen,
+// the 2010 widening of the patch's cgroup_frozen), so resume never undoes a
+// cgroup freeze. It does not block beyond the library's locks.
+func (h *Hierarchy) ThawProcesses() {
+	h.suspending.Store(false)
+	h.cgroupMutex.Lock()
+	defer h.cgroupMutex.Unlock()
+	h.eachCgroupLocked(func(c *Cgroup) {
+		if c.parent != nil && State(css(c).state.Load()) != Running {
+			return
+		}
+		for t := range c.Tasks() {
+			t.thawTask()
+		}
+	})
+	h.debug("suspend thaw", slog.Bool("done", true))
+}

@@ -1,0 +1,493 @@
+package freezer
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// runState is what a task is doing when it is not frozen or stopped: the part
+// of the kernel's task->state that the freezer looks at.
+type runState uint8
+
+const (
+	runRunning runState = iota // R: on CPU, between safe points
+	runSleep                   // S: TASK_INTERRUPTIBLE, woken by the fake signal
+	runDisk                    // D: TASK_UNINTERRUPTIBLE, not woken by it
+	runVfork                   // D: a vfork parent waiting for its child (PF_FREEZER_SKIP)
+	runDead                    // Z: exited and left its cgroup
+)
+
+// Pending bits, read by TryToFreeze with one atomic load: the fast path is
+// "nothing pending". A bit is set and cleared under siglock; the freeze bit
+// under task_lock as well.
+const (
+	pendFreeze uint32 = 1 << iota // TIF_FREEZE: a freeze request
+	pendKill                      // SIGKILL
+	pendTrap                      // PTRACE_INTERRUPT
+	pendStop                      // SIGSTOP
+)
+
+// Task is a goroutine that the hierarchy can freeze: the kernel's task_struct.
+// It is created by [Cgroup.Spawn], [Task.Fork] or [Task.Vfork], runs its
+// function on a goroutine of its own, and exits, leaving its cgroup, when the
+// function returns or when it is killed at a safe point.
+//
+// Methods in the first group ([Task.TryToFreeze], [Task.Sleep],
+// [Task.SleepUninterruptible], [Task.Wait], [Task.WaitUninterruptible],
+// [Task.Interrupt], [Task.Fork] and [Task.Vfork]) may be called only by the
+// task's own goroutine, the kernel's "current". The others may be called by
+// any goroutine.
+//
+// There is no useful zero Task; a Task must not be copied.
+type Task struct {
+	h        *Hierarchy
+	pid      int
+	name     string
+	noFreeze bool // PF_NOFREEZE, fixed at creation
+
+	pending atomic.Uint32 // pend* bits
+
+	taskLock mutex // task_lock
+	sigLock  mutex // siglock
+
+	// Under task_lock and siglock; cgroup also changes only under
+	// css_set_lock held for writing, so either lock is enough to read it.
+	cgroup     *Cgroup
+	frozen     bool // PF_FROZEN: parked in the refrigerator
+	skip       bool // PF_FREEZER_SKIP: a vfork parent waiting for its child
+	stopped    bool // in a group stop (T)
+	trapped    bool // in a ptrace stop (t)
+	ptraced    bool // a tracer is attached
+	stopBelow  bool // a group stop that a ptrace stop replaced; restored on detach
+	exiting    bool // PF_EXITING: past its last safe point
+	frozenEnuf bool // counted in cgroup.counts as frozen enough
+	run        runState
+	intr       chan struct{} // closed when a pending bit is set; nil until asked for
+
+	// Under css_set_lock: the cgroup's task list (the kernel's cg_list).
+	prev, next *Task
+
+	wake chan struct{} // capacity 1: the wake-up of a parked task
+	done chan struct{} // closed once the task has exited and left its cgroup
+}
+
+// TaskOption configures a task at [Cgroup.Spawn].
+type TaskOption func(*Task)
+
+// NoFreeze marks the task as never freezing, like a kernel thread with
+// PF_NOFREEZE: freeze requests are not sent to it, a write of FROZEN to its
+// cgroup returns EBUSY, and the cgroup stays FREEZING while the task is in it.
+// System suspend skips it.
+func NoFreeze() TaskOption {
+	return func(t *Task) { t.noFreeze = true }
+}
+
+// TaskStat is a snapshot of a task, as /proc/PID/stat and /proc/PID/cgroup
+// would show it. Its zero value describes no task.
+type TaskStat struct {
+	PID    int
+	Name   string
+	Cgroup string // path of the task's cgroup; "" once it has exited
+	// State is the /proc state letter: 'R' running, 'S' interruptible wait,
+	// 'D' uninterruptible wait, vfork wait or frozen (a v1 kernel shows a
+	// frozen task as D), 'T' stopped, 't' traced, 'Z' exited.
+	State    byte
+	Frozen   bool // parked in the refrigerator
+	Freezing bool // has a freeze request it has not yet honoured
+}
+
+func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
+	t := &Task{
+		h:    h,
+		name: name,
+		wake: make(chan struct{}, 1),
+		done: make(chan struct{}),
+	}
+	t.taskLock.init(classTaskLock, h.chk)
+	t.sigLock.init(classSigLock, h.chk)
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// lock takes task_lock then siglock: every change that can move the task in
+// or out of "frozen enough" needs both.
+func (t *Task) lock() {
+	t.taskLock.Lock()
+	t.sigLock.Lock()
+}
+
+func (t *Task) unlock() {
+	t.sigLock.Unlock()
+	t.taskLock.Unlock()
+}
+
+// start runs the task's goroutine. The first thing it does is pass a safe
+// point, as a forked task does on its return from fork: a task created in a
+// FREEZING cgroup freezes before any of its own code runs.
+func (t *Task) start(fn func(*Task)) {
+	go func() {
+		defer t.exit()
+		t.TryToFreeze()
+		fn(t)
+	}()
+}
+
+// exit is do_exit: the task leaves its cgroup, runs the exit hooks, and is
+// gone. Deferred, it runs whether the function returned or was killed.
+func (t *Task) exit() {
+	h := t.h
+	t.lock()
+	t.exiting = true
+	t.pending.Store(0)
+	t.unlock()
+
+	h.cssSetLock.Lock()
+	t.taskLock.Lock()
+	c := t.cgroup
+	for _, ss := range h.subsys {
+		ss.Exit(t)
+	}
+	t.sigLock.Lock()
+	c.unlinkLocked(t)
+	t.cgroup = nil
+	t.run = runDead
+	t.sigLock.Unlock()
+	t.taskLock.Unlock()
+	delete(h.tasks, t.pid)
+	h.cssSetLock.Unlock()
+
+	h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path))
+	close(t.done)
+}
+
+// PID returns the task's process id, unique within its hierarchy. It does not
+// block.
+func (t *Task) PID() int { return t.pid }
+
+// Name returns the name given at creation (the kernel's comm). It does not
+// block.
+func (t *Task) Name() string { return t.name }
+
+// Cgroup returns the cgroup the task is in, or nil once it has exited. The
+// answer may be stale as soon as it is returned if another goroutine moves the
+// task.
+func (t *Task) Cgroup() *Cgroup {
+	t.taskLock.Lock()
+	defer t.taskLock.Unlock()
+	return t.cgroup
+}
+
+// Done returns a channel that is closed once the task has exited and left its
+// cgroup.
+func (t *Task) Done() <-chan struct{} { return t.done }
+
+// Frozen reports whether the task is parked in the refrigerator: the kernel's
+// frozen(p).
+func (t *Task) Frozen() bool {
+	t.taskLock.Lock()
+	defer t.taskLock.Unlock()
+	return t.frozen
+}
+
+// Freezing reports whether the task has a freeze request it has not yet
+// honoured: the kernel's freezing(p) (TIF_FREEZE). A task that has entered the
+// refrigerator is frozen, no longer freezing.
+func (t *Task) Freezing() bool {
+	return t.pending.Load()&pendFreeze != 0
+}
+
+// Stat returns a snapshot of the task. It does not block beyond the task's own
+// locks.
+func (t *Task) Stat() TaskStat {
+	t.lock()
+	defer t.unlock()
+	return t.statLocked()
+}
+
+func (t *Task) statLocked() TaskStat {
+	st := TaskStat{
+		PID:      t.pid,
+		Name:     t.name,
+		Frozen:   t.frozen,
+		Freezing: t.pending.Load()&pendFreeze != 0,
+	}
+	if t.cgroup != nil {
+		st.Cgroup = t.cgroup.path
+	}
+	switch {
+	case t.run == runDead:
+		st.State = 'Z'
+	case t.frozen:
+		st.State = 'D'
+	case t.trapped:
+		st.State = 't'
+	case t.stopped:
+		st.State = 'T'
+	case t.run == runSleep:
+		st.State = 'S'
+	case t.run == runDisk, t.run == runVfork:
+		st.State = 'D'
+	default:
+		st.State = 'R'
+	}
+	return st
+}
+
+// setPendingLocked raises pending bits and interrupts an interruptible wait:
+// signal_wake_up. The caller holds siglock. Signals to an exiting task are
+// dropped, as a dying task takes no more signals.
+func (t *Task) setPendingLocked(bits uint32) {
+	if t.exiting {
+		return
+	}
+	t.pending.Or(bits)
+	if t.intr != nil {
+		close(t.intr)
+		t.intr = nil
+	}
+}
+
+// Kill sends SIGKILL. The task exits at its next safe point: its goroutine
+// calls runtime.Goexit, so its deferred calls run. Kill wakes an interruptible
+// wait and a stop, but not an uninterruptible wait and not the refrigerator:
+// a frozen task dies after it is thawed, as on a v1 kernel. It does not block.
+func (t *Task) Kill() {
+	t.lock()
+	defer t.unlock()
+	if t.exiting {
+		return
+	}
+	t.setPendingLocked(pendKill)
+	if t.stopped || t.trapped {
+		t.stopped, t.trapped, t.stopBelow = false, false, false
+		t.releaseLocked()
+	}
+}
+
+// Stop sends SIGSTOP. The task stops (state 'T') at its next safe point, or at
+// once if it is in an interruptible wait. A stopped task is frozen enough
+// while it has a freeze request, and a thaw leaves it stopped. It does not
+// block.
+func (t *Task) Stop() {
+	t.lock()
+	defer t.unlock()
+	if t.stopped {
+		return
+	}
+	t.setPendingLocked(pendStop)
+}
+
+// Continue sends SIGCONT: a stopped task runs again and a stop not yet taken
+// is dropped. A task continued while it has a freeze request goes straight
+// into the refrigerator, so it never counts as unfrozen in between. It does
+// not block.
+func (t *Task) Continue() {
+	t.lock()
+	defer t.unlock()
+	t.pending.And(^pendStop)
+	t.stopBelow = false
+	if t.stopped {
+		t.stopped = false
+		t.releaseLocked()
+	}
+}
+
+// Trace attaches a tracer and interrupts the task, like PTRACE_SEIZE followed
+// by PTRACE_INTERRUPT: the task enters a traced stop (state 't') at its next
+// safe point, or at once if it is in an interruptible wait; a stopped task
+// turns its stop into a traced stop. A frozen task stays frozen and traps
+// after the thaw. It does not block.
+func (t *Task) Trace() {
+	t.lock()
+	defer t.unlock()
+	if t.ptraced || t.exiting {
+		return
+	}
+	t.ptraced = true
+	if t.stopped {
+		t.stopped, t.trapped, t.stopBelow = false, true, true
+		return
+	}
+	t.setPendingLocked(pendTrap)
+}
+
+// Untrace detaches the tracer (PTRACE_DETACH). A task in a traced stop
+// resumes, or goes back to the group stop the trace interrupted; one with a
+// freeze request goes straight into the refrigerator. It does not block.
+func (t *Task) Untrace() {
+	t.lock()
+	defer t.unlock()
+	if !t.ptraced {
+		return
+	}
+	t.ptraced = false
+	t.pending.And(^pendTrap)
+	if t.trapped {
+		t.trapped = false
+		if t.stopBelow {
+			t.stopBelow, t.stopped = false, true
+			return
+		}
+		t.releaseLocked()
+	}
+}
+
+// Interrupt returns a channel that is ready while a freeze request or a signal
+// is pending, for the task's own select statements: a task blocked in a
+// select of its own that includes it is as interruptible as one in
+// [Task.Wait]. After the channel fires, call [Task.TryToFreeze] to take what
+// is pending, then Interrupt again for a fresh channel. Call it only from the
+// task's own goroutine. It does not block.
+func (t *Task) Interrupt() <-chan struct{} {
+	t.sigLock.Lock()
+	defer t.sigLock.Unlock()
+	return t.interruptLocked()
+}
+
+func (t *Task) interruptLocked() chan struct{} {
+	if t.pending.Load() != 0 {
+		return closedChan
+	}
+	if t.intr == nil {
+		t.intr = make(chan struct{})
+	}
+	return t.intr
+}
+
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// enterWait records that the task is about to block in state s and returns the
+// channel that interrupts an interruptible wait.
+func (t *Task) enterWait(s runState) <-chan struct{} {
+	t.h.chk.assertUnlocked("wait")
+	t.sigLock.Lock()
+	defer t.sigLock.Unlock()
+	t.run = s
+	if s == runSleep {
+		return t.interruptLocked()
+	}
+	return nil
+}
+
+func (t *Task) leaveWait() {
+	t.sigLock.Lock()
+	t.run = runRunning
+	t.sigLock.Unlock()
+}
+
+// Sleep sleeps for d in an interruptible, freezable wait (state 'S'), like
+// schedule_timeout_interruptible. A freeze request or signal wakes it; it
+// takes what is pending at a safe point (it may freeze, stop or die there) and
+// then sleeps for the time left, as the kernel restarts an interrupted
+// nanosleep. Time spent frozen counts: a deadline that passed while the task
+// was frozen is seen as soon as it is thawed. Sleep ends with a safe point.
+// Call it only from the task's own goroutine.
+func (t *Task) Sleep(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		intr := t.enterWait(runSleep)
+		timer := time.NewTimer(left)
+		select {
+		case <-timer.C:
+		case <-intr:
+		}
+		timer.Stop()
+		t.leaveWait()
+		t.TryToFreeze()
+	}
+	t.TryToFreeze()
+}
+
+// Wait blocks in an interruptible, freezable wait (state 'S') until ch is
+// ready (it can receive, or is closed). A freeze request or signal wakes it to
+// a safe point, after which it waits again; a ch that became ready while the
+// task was frozen is seen as soon as it is thawed. Wait ends with a safe point.
+// Call it only from the task's own goroutine.
+func (t *Task) Wait(ch <-chan struct{}) {
+	for {
+		intr := t.enterWait(runSleep)
+		select {
+		case <-ch:
+			t.leaveWait()
+			t.TryToFreeze()
+			return
+		case <-intr:
+		}
+		t.leaveWait()
+		t.TryToFreeze()
+	}
+}
+
+// SleepUninterruptible sleeps for d in an uninterruptible wait (state 'D'),
+// like schedule_timeout_uninterruptible: nothing wakes it early. Meanwhile the
+// task cannot freeze now: a write of FROZEN to its cgroup returns EBUSY and the
+// cgroup stays FREEZING until the task reaches the safe point that ends the
+// call. Call it only from the task's own goroutine.
+func (t *Task) SleepUninterruptible(d time.Duration) {
+	t.enterWait(runDisk)
+	timer := time.NewTimer(d)
+	<-timer.C
+	t.leaveWait()
+	t.TryToFreeze()
+}
+
+// WaitUninterruptible blocks until ch is ready in an uninterruptible wait
+// (state 'D'): neither a freeze request nor a signal wakes it. It ends with a
+// safe point. Call it only from the task's own goroutine.
+func (t *Task) WaitUninterruptible(ch <-chan struct{}) {
+	t.enterWait(runDisk)
+	<-ch
+	t.leaveWait()
+	t.TryToFreeze()
+}
+
+// Fork starts a child task running fn in the calling task's cgroup, like
+// fork(2). The fork hooks of every subsystem run before the child does; in a
+// FREEZING cgroup the child gets a freeze request there and freezes before any
+// of fn runs. Fork ends with a safe point, as the return from the syscall is.
+// It fails with ENODEV once the hierarchy is shut down. Call it only from the
+// task's own goroutine.
+func (t *Task) Fork(name string, fn func(*Task)) (*Task, error) {
+	child, err := t.h.fork(t, nil, name, fn, nil)
+	t.TryToFreeze()
+	return child, err
+}
+
+// Vfork starts a child task like [Task.Fork] and blocks until it has exited,
+// as vfork(2) blocks until the child execs or exits. While it waits the parent
+// is in state 'D' but skip-counted (PF_FREEZER_SKIP): it does not hold up a
+// freeze, it is frozen enough once it has a freeze request, and it enters the
+// refrigerator as soon as the child is gone. Kill takes effect after the wait.
+// Call it only from the task's own goroutine.
+func (t *Task) Vfork(name string, fn func(*Task)) error {
+	child, err := t.h.fork(t, nil, name, fn, nil)
+	if err != nil {
+		t.TryToFreeze()
+		return err
+	}
+	t.h.chk.assertUnlocked("vfork")
+	t.lock()
+	t.skip, t.run = true, runVfork
+	t.recalcLocked()
+	t.unlock()
+
+	<-child.done
+
+	t.lock()
+	t.skip, t.run = false, runRunning
+	t.releaseLocked()
+	t.unlock()
+	t.TryToFreeze()
+	return nil
+}

@@ -596,9 +596,6 @@ func (h *Hierarchy) allTasks() []*Task {
 // cgroup_mutex. A component that names a control file gives ENOTDIR; a
 // missing one, ENOENT.
 func (h *Hierarchy) walk(path string) (*Cgroup, error) {
-	if path == "" {
-		return nil, syscall.ENOENT
-	}
 	if strings.IndexByte(path, 0) >= 0 {
 		return nil, syscall.EINVAL
 	}
@@ -628,19 +625,26 @@ func (h *Hierarchy) walk(path string) (*Cgroup, error) {
 	return c, nil
 }
 
-// split cuts path into its directory and last component, which is "" if the
-// path ends in a slash or names the root.
-func split(path string) (dir, last string) {
+// split cuts path into its directory and last component, which is "" for
+// the root. Paths are relative to the root of the hierarchy, with or without
+// a leading slash; the empty path names nothing (ENOENT), as in open(2).
+func split(path string) (dir, last string, err error) {
+	if path == "" {
+		return "", "", syscall.ENOENT
+	}
 	p := strings.TrimRight(path, "/")
 	i := strings.LastIndexByte(p, '/')
 	if i < 0 {
-		return "", p
+		return "", p, nil
 	}
-	return p[:i+1], p[i+1:]
+	return p[:i+1], p[i+1:], nil
 }
 
 // Lookup returns the cgroup at path, such as "/jobs/a".
 func (h *Hierarchy) Lookup(path string) (*Cgroup, error) {
+	if path == "" {
+		return nil, pathErr("lookup", path, syscall.ENOENT)
+	}
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
 	c, err := h.walk(path)
@@ -656,7 +660,10 @@ func (h *Hierarchy) Lookup(path string) (*Cgroup, error) {
 func (h *Hierarchy) Mkdir(path string) error {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
-	dir, name := split(path)
+	dir, name, err := split(path)
+	if err != nil {
+		return pathErr("mkdir", path, err)
+	}
 	parent, err := h.walk(dir)
 	if err != nil {
 		return pathErr("mkdir", path, err)
@@ -664,8 +671,10 @@ func (h *Hierarchy) Mkdir(path string) error {
 	if name == "" || name == "." || name == ".." {
 		return pathErr("mkdir", path, syscall.EEXIST)
 	}
-	_, err = parent.mkdirLocked(name)
-	return err
+	if _, err := parent.mkdirLocked(name); err != nil {
+		return pathErr("mkdir", path, errnoOf(err))
+	}
+	return nil
 }
 
 // Rmdir removes the cgroup at path, as rmdir(2) in cgroupfs: ENOENT if it does
@@ -674,7 +683,10 @@ func (h *Hierarchy) Mkdir(path string) error {
 func (h *Hierarchy) Rmdir(path string) error {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
-	dir, name := split(path)
+	dir, name, err := split(path)
+	if err != nil {
+		return pathErr("rmdir", path, err)
+	}
 	parent, err := h.walk(dir)
 	if err != nil {
 		return pathErr("rmdir", path, err)
@@ -689,14 +701,20 @@ func (h *Hierarchy) Rmdir(path string) error {
 		}
 		return pathErr("rmdir", path, syscall.ENOENT)
 	}
-	return c.removeLocked(syscall.ENOENT)
+	if err := c.removeLocked(syscall.ENOENT); err != nil {
+		return pathErr("rmdir", path, errnoOf(err))
+	}
+	return nil
 }
 
 // lookupFile resolves path to a cgroup and one of its control files.
 func (h *Hierarchy) lookupFile(path string) (*Cgroup, File, error) {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
-	dir, name := split(path)
+	dir, name, err := split(path)
+	if err != nil {
+		return nil, File{}, err
+	}
 	c, err := h.walk(dir)
 	if err != nil {
 		return nil, File{}, err

@@ -52,8 +52,8 @@ type Subsystem interface {
 	CanAttach(dst *Cgroup, t *Task) error
 	// Attach runs after t has moved from src to dst.
 	Attach(dst, src *Cgroup, t *Task)
-	// Exit runs when t exits, while it is still in its cgroup.
-	Exit(t *Task)
+	// Exit runs when t exits, while it is still in its cgroup c.
+	Exit(c *Cgroup, t *Task)
 }
 
 // BaseSubsystem implements every hook of [Subsystem] but Name as a no-op, for
@@ -67,7 +67,7 @@ func (BaseSubsystem) CanFork(*Cgroup) error          { return nil }
 func (BaseSubsystem) Fork(*Task)                     {}
 func (BaseSubsystem) CanAttach(*Cgroup, *Task) error { return nil }
 func (BaseSubsystem) Attach(*Cgroup, *Cgroup, *Task) {}
-func (BaseSubsystem) Exit(*Task)                     {}
+func (BaseSubsystem) Exit(*Cgroup, *Task)            {}
 
 // File is a control file of a subsystem: the kernel's struct cftype. Its full
 // name is the subsystem's name, a dot, and Name. Read and Write get the cgroup

@@ -149,21 +149,32 @@ func (f *freezerSubsys) read(c *Cgroup) ([]byte, error) {
 }
 
 func (f *freezerSubsys) state(c *Cgroup) State {
-	s := effective(c)
-	if s == Frozen {
-		fz := css(c)
-		if State(fz.state.Load()) == Freezing {
-			fz.lock.Lock()
-			f.promoteLocked(c, fz)
-			fz.lock.Unlock()
-		}
+	fz := css(c)
+	s := State(fz.state.Load())
+	if s != Freezing || !c.allFrozenEnough() {
+		return s
 	}
+	fz.lock.Lock()
+	f.promoteLocked(c, fz)
+	s = State(fz.state.Load())
+	fz.lock.Unlock()
 	return s
 }
 
 // promoteLocked stores FROZEN if the stored FREEZING has become FROZEN. The
-// caller holds freezer->lock.
+// caller holds freezer->lock; the check and the store are made under
+// css_set_lock as well, so that no attach or fork can link a task between
+// them. Without it a read could say FROZEN while a newcomer, admitted a moment
+// before the last task froze, was being linked: FROZEN must be stable.
 func (f *freezerSubsys) promoteLocked(c *Cgroup, fz *freezerCSS) {
+	f.h.cssSetLock.RLock()
+	defer f.h.cssSetLock.RUnlock()
+	f.promoteCSSLocked(c, fz)
+}
+
+// promoteCSSLocked is promoteLocked for a caller that already holds
+// css_set_lock.
+func (f *freezerSubsys) promoteCSSLocked(c *Cgroup, fz *freezerCSS) {
 	if State(fz.state.Load()) == Freezing && c.allFrozenEnough() {
 		fz.state.Store(int32(Frozen))
 		f.h.debug("state", slog.String("cgroup", c.path), slog.String("from", "FREEZING"), slog.String("to", "FROZEN"))
@@ -203,12 +214,7 @@ func (f *freezerSubsys) change(c *Cgroup, goal State) error {
 		return nil
 	case goal == Frozen:
 		busy := f.freezeTasksLocked(c, fz)
-		to := Freezing
-		if c.allFrozenEnough() {
-			fz.state.Store(int32(Frozen))
-			to = Frozen
-		}
-		h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()), slog.String("to", to.String()), slog.Int("busy", len(busy)))
+		h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()), slog.String("to", State(fz.state.Load()).String()), slog.Int("busy", len(busy)))
 		c.changed()
 		if len(busy) > 0 {
 			return &BusyError{Err: syscall.EBUSY, Tasks: busy}
@@ -222,9 +228,10 @@ func (f *freezerSubsys) change(c *Cgroup, goal State) error {
 	return nil
 }
 
-// freezeTasksLocked is freezer_freeze_tasks: store FREEZING and send every
-// task a freeze request, under css_set_lock so that no fork slips between the
-// two. It returns the tasks that cannot freeze now (the EBUSY ones).
+// freezeTasksLocked is freezer_freeze_tasks: store FREEZING, send every task
+// a freeze request, and store FROZEN if every task is already frozen enough,
+// all under css_set_lock so that no fork or attach slips in between. It
+// returns the tasks that cannot freeze now (the EBUSY ones).
 func (f *freezerSubsys) freezeTasksLocked(c *Cgroup, fz *freezerCSS) []TaskStat {
 	var busy []TaskStat
 	f.h.cssSetLock.RLock()
@@ -235,6 +242,7 @@ func (f *freezerSubsys) freezeTasksLocked(c *Cgroup, fz *freezerCSS) []TaskStat 
 			busy = append(busy, t.Stat())
 		}
 	}
+	f.promoteCSSLocked(c, fz)
 	sortStats(busy)
 	return busy
 }
@@ -287,7 +295,9 @@ func (c *Cgroup) stateFile() string { return c.file("freezer.state") }
 
 // State returns the cgroup's freezer state, as reading freezer.state does: a
 // FREEZING cgroup whose tasks are all frozen enough reads, and from then on
-// is, FROZEN. It is O(1) and does not block. It fails with ENOENT for the root
+// is, FROZEN. It is O(1); it may wait for an attach or fork in progress, so
+// that FROZEN is never reported while a newcomer is being linked. It must not
+// be called inside a [Cgroup.Tasks] loop. It fails with ENOENT for the root
 // (which has no freezer.state) and ENODEV once c is removed.
 func (c *Cgroup) State() (State, error) {
 	switch {
@@ -433,7 +443,11 @@ type BusyError struct {
 
 func (e *BusyError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Err.Error())
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("busy")
+	}
 	b.WriteString(": busy tasks:")
 	for _, t := range e.Tasks {
 		fmt.Fprintf(&b, " %d (%s, %c)", t.PID, t.Name, t.State)

@@ -148,7 +148,7 @@ func (t *Task) exit() {
 	t.taskLock.Lock()
 	c := t.cgroup
 	for _, ss := range h.subsys {
-		ss.Exit(t)
+		ss.Exit(c, t)
 	}
 	t.sigLock.Lock()
 	c.unlinkLocked(t)
@@ -488,6 +488,8 @@ func (t *Task) Vfork(name string, fn func(*Task)) error {
 	t.skip, t.run = false, runRunning
 	t.releaseLocked()
 	t.unlock()
-	t.TryToFreeze()
+	// The slow path, not TryToFreeze: releaseLocked may have set PF_FROZEN
+	// with no request left pending for the fast path to see.
+	t.safePoint()
 	return nil
 }

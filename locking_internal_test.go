@@ -1,0 +1,248 @@
+package freezer
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// lkHierarchy mounts a checked hierarchy with one cgroup "/lk" and shuts it
+// down when the test ends. The internal tests cannot use helpers_test.go,
+// which belongs to the external test package.
+func lkHierarchy(t *testing.T) (*Hierarchy, *Cgroup) {
+	t.Helper()
+	h := New(WithLockChecks())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	c, err := h.Root().Mkdir("lk")
+	if err != nil {
+		t.Fatalf("Mkdir: %v", err)
+	}
+	return h, c
+}
+
+// lkPanic runs f and returns the value it panicked with, or nil.
+func lkPanic(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
+
+// lkWantOrderPanic checks that f panicked with a *LockOrderError naming want.
+func lkWantOrderPanic(t *testing.T, what string, f func(), want LockOrderError) {
+	t.Helper()
+	v := lkPanic(f)
+	e, ok := v.(*LockOrderError)
+	if !ok {
+		t.Fatalf("%s: panic value %#v, want *LockOrderError", what, v)
+	}
+	if diff := cmp.Diff(want, *e); diff != "" {
+		t.Errorf("%s: LockOrderError (-want +got):\n%s", what, diff)
+	}
+	msg := e.Error()
+	if !strings.Contains(msg, want.Acquiring) || !strings.Contains(msg, want.Holding) {
+		t.Errorf("%s: message %q does not name both %q and %q", what, msg, want.Acquiring, want.Holding)
+	}
+}
+
+// lkAssertNothingHeld checks that the checker has no lock recorded for the
+// calling goroutine: a recovered inversion leaves no stale entry behind.
+func lkAssertNothingHeld(t *testing.T, h *Hierarchy) {
+	t.Helper()
+	if c, ok := h.chk.holding(); ok {
+		t.Errorf("checker still records %s as held", c)
+	}
+}
+
+// The patch's "Locking and lock ordering" comment, checked as lockdep would:
+// an acquisition against the declared order panics naming both locks.
+func TestLockOrderInversionPanics(t *testing.T) {
+	h, c := lkHierarchy(t)
+	fz := css(c)
+	tk := newTask(h, "lk-task", nil) // never started: its locks are enough
+
+	t.Run("cgroup_mutex under freezer->lock", func(t *testing.T) {
+		fz.lock.Lock()
+		lkWantOrderPanic(t, "cgroup_mutex after freezer->lock", func() { h.cgroupMutex.Lock() },
+			LockOrderError{Acquiring: "cgroup_mutex", Holding: "freezer->lock"})
+		fz.lock.Unlock()
+		lkAssertNothingHeld(t, h)
+	})
+
+	t.Run("css_set_lock under task_lock", func(t *testing.T) {
+		tk.taskLock.Lock()
+		lkWantOrderPanic(t, "css_set_lock (write) after task_lock", func() { h.cssSetLock.Lock() },
+			LockOrderError{Acquiring: "css_set_lock", Holding: "task_lock"})
+		lkWantOrderPanic(t, "css_set_lock (read) after task_lock", func() { h.cssSetLock.RLock() },
+			LockOrderError{Acquiring: "css_set_lock", Holding: "task_lock"})
+		tk.taskLock.Unlock()
+		lkAssertNothingHeld(t, h)
+	})
+
+	t.Run("task_lock under siglock", func(t *testing.T) {
+		tk.sigLock.Lock()
+		lkWantOrderPanic(t, "task_lock after siglock", func() { tk.taskLock.Lock() },
+			LockOrderError{Acquiring: "task_lock", Holding: "siglock"})
+		tk.sigLock.Unlock()
+		lkAssertNothingHeld(t, h)
+	})
+
+	t.Run("same class twice", func(t *testing.T) {
+		// Two locks of one class nest only if the order allows it, and the
+		// declared order does not: all task_locks are one class.
+		other := newTask(h, "lk-other", nil)
+		tk.taskLock.Lock()
+		lkWantOrderPanic(t, "second task_lock", func() { other.taskLock.Lock() },
+			LockOrderError{Acquiring: "task_lock", Holding: "task_lock"})
+		tk.taskLock.Unlock()
+		lkAssertNothingHeld(t, h)
+	})
+
+	t.Run("declared order", func(t *testing.T) {
+		if v := lkPanic(func() {
+			h.cgroupMutex.Lock()
+			fz.lock.Lock()
+			h.cssSetLock.RLock()
+			tk.taskLock.Lock()
+			tk.sigLock.Lock()
+			tk.sigLock.Unlock()
+			tk.taskLock.Unlock()
+			h.cssSetLock.RUnlock()
+			fz.lock.Unlock()
+			h.cgroupMutex.Unlock()
+		}); v != nil {
+			t.Fatalf("acquiring in the declared order panicked: %v", v)
+		}
+		// Skipping classes is fine too, as is taking a lock again after
+		// releasing it.
+		if v := lkPanic(func() {
+			h.cgroupMutex.Lock()
+			tk.sigLock.Lock()
+			tk.sigLock.Unlock()
+			tk.taskLock.Lock()
+			tk.taskLock.Unlock()
+			h.cgroupMutex.Unlock()
+		}); v != nil {
+			t.Fatalf("acquiring a subsequence of the order panicked: %v", v)
+		}
+		lkAssertNothingHeld(t, h)
+	})
+
+	t.Run("per goroutine", func(t *testing.T) {
+		// Locks held by one goroutine do not constrain another.
+		tk.sigLock.Lock()
+		done := make(chan any)
+		go func() {
+			done <- lkPanic(func() {
+				h.cgroupMutex.Lock()
+				h.cgroupMutex.Unlock()
+			})
+		}()
+		v := <-done
+		tk.sigLock.Unlock()
+		if v != nil {
+			t.Fatalf("cgroup_mutex in another goroutine panicked: %v", v)
+		}
+	})
+
+	t.Run("hierarchy still works", func(t *testing.T) {
+		if err := c.Freeze(); err != nil {
+			t.Fatalf("Freeze after recovered inversions: %v", err)
+		}
+		if err := c.Thaw(); err != nil {
+			t.Fatalf("Thaw after recovered inversions: %v", err)
+		}
+	})
+}
+
+// The order is declared once, in the patch's order, outermost first.
+func TestLockOrderDeclared(t *testing.T) {
+	want := []string{"cgroup_mutex", "freezer->lock", "css_set_lock", "task_lock", "siglock"}
+	if diff := cmp.Diff(want, lockClassNames[:]); diff != "" {
+		t.Errorf("lockClassNames (-want +got):\n%s", diff)
+	}
+	classes := []lockClass{classCgroupMutex, classFreezerLock, classCSSSetLock, classTaskLock, classSigLock}
+	var got []string
+	for i, c := range classes {
+		if int(c) != i {
+			t.Errorf("class %s has rank %d, want %d", c, c, i)
+		}
+		got = append(got, c.String())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("class names (-want +got):\n%s", diff)
+	}
+	if numLockClasses != lockClass(len(want)) {
+		t.Errorf("numLockClasses = %d, want %d", numLockClasses, len(want))
+	}
+
+	// Each lock of the library is of the class its kernel counterpart is.
+	h := New(WithLockChecks())
+	defer h.Shutdown(context.Background())
+	c, err := h.Root().Mkdir("lk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := newTask(h, "lk", nil)
+	gotLocks := map[string]lockClass{
+		"cgroup_mutex":  h.cgroupMutex.class,
+		"freezer->lock": css(c).lock.class,
+		"css_set_lock":  h.cssSetLock.class,
+		"task_lock":     tk.taskLock.class,
+		"siglock":       tk.sigLock.class,
+	}
+	for name, cl := range gotLocks {
+		if cl.String() != name {
+			t.Errorf("lock %s has class %s", name, cl)
+		}
+	}
+}
+
+// No task parks holding a library lock: with checks on, every park and wait
+// asserts that the goroutine holds none.
+func TestNoParkWhileLocked(t *testing.T) {
+	h, _ := lkHierarchy(t)
+	tk := newTask(h, "lk-park", nil)
+
+	if v := lkPanic(func() { h.chk.assertUnlocked("park") }); v != nil {
+		t.Fatalf("assertUnlocked with nothing held panicked: %v", v)
+	}
+
+	lkWantParkPanic := func(what, where string, f func()) {
+		t.Helper()
+		h.cgroupMutex.Lock()
+		v := lkPanic(f)
+		h.cgroupMutex.Unlock()
+		s, ok := v.(string)
+		if !ok {
+			t.Fatalf("%s: panic value %#v, want a string", what, v)
+		}
+		if !strings.Contains(s, where) || !strings.Contains(s, "cgroup_mutex") {
+			t.Errorf("%s: panic %q does not name %q and cgroup_mutex", what, s, where)
+		}
+	}
+	lkWantParkPanic("assertUnlocked", "park", func() { h.chk.assertUnlocked("park") })
+	// The checks are wired into the park and wait paths themselves; both
+	// panic before they block.
+	lkWantParkPanic("parkWhile", "park", func() { tk.parkWhile(func() bool { return false }) })
+	lkWantParkPanic("enterWait", "wait", func() { tk.enterWait(runSleep) })
+	lkAssertNothingHeld(t, h)
+
+	// The innermost lock held is the one named.
+	tk.taskLock.Lock()
+	tk.sigLock.Lock()
+	v := lkPanic(func() { h.chk.assertUnlocked("park") })
+	tk.sigLock.Unlock()
+	tk.taskLock.Unlock()
+	if s, _ := v.(string); !strings.Contains(s, "siglock") {
+		t.Errorf("panic %#v does not name siglock", v)
+	}
+}

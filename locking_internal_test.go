@@ -113,6 +113,7 @@ func TestLockOrderInversionPanics(t *testing.T) {
 			h.cssSetLock.RLock()
 			tk.taskLock.Lock()
 			tk.sigLock.Lock()
+			//lint:ignore SA2001 only the acquisition order is under test
 			tk.sigLock.Unlock()
 			tk.taskLock.Unlock()
 			h.cssSetLock.RUnlock()
@@ -126,8 +127,10 @@ func TestLockOrderInversionPanics(t *testing.T) {
 		if v := lkPanic(func() {
 			h.cgroupMutex.Lock()
 			tk.sigLock.Lock()
+			//lint:ignore SA2001 only the acquisition order is under test
 			tk.sigLock.Unlock()
 			tk.taskLock.Lock()
+			//lint:ignore SA2001 only the acquisition order is under test
 			tk.taskLock.Unlock()
 			h.cgroupMutex.Unlock()
 		}); v != nil {
@@ -143,6 +146,7 @@ func TestLockOrderInversionPanics(t *testing.T) {
 		go func() {
 			done <- lkPanic(func() {
 				h.cgroupMutex.Lock()
+				//lint:ignore SA2001 only the acquisition order is under test
 				h.cgroupMutex.Unlock()
 			})
 		}()

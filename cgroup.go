@@ -95,9 +95,12 @@ func WithLockChecks() Option {
 	return func(h *Hierarchy) { h.chk = newLockChecker() }
 }
 
-// WithLogger sends the hierarchy's events (freeze requests, entry to and exit
-// from the refrigerator, state changes, fork, attach and exit) to l at
-// slog.LevelDebug.
+// WithLogger sends the hierarchy's events to l at slog.LevelDebug, one record
+// each, with the task's pid, its cgroup and the states involved: freeze
+// requests, thaws, entry to and exit from the refrigerator, stops, kills,
+// freezer state changes, fork, attach (refused ones too), exit, mkdir, rmdir,
+// and system suspend and resume. Records are emitted with library locks held,
+// so l's handler must not call back into the hierarchy.
 func WithLogger(l *slog.Logger) Option {
 	return func(h *Hierarchy) { h.log = l }
 }
@@ -123,14 +126,22 @@ type Hierarchy struct {
 
 	root *Cgroup
 
-	// Under css_set_lock: the pid hash, the pid counter, and whether
-	// Shutdown has begun (no more tasks may be forked).
+	// Under css_set_lock: the pid hash and the pid counter.
 	tasks   map[int]*Task
 	lastPID int
-	dying   bool
 
-	suspending atomic.Bool // pm_freezing: system suspend in progress
+	// dying is set, under css_set_lock and cgroup_mutex, when Shutdown
+	// begins: no task may be forked and no freeze started from then on.
+	dying atomic.Bool
+
+	// suspend counts system suspends: odd while one is in effect
+	// (pm_freezing). A FreezeProcesses keeps going only while the count is
+	// the one it started.
+	suspend atomic.Uint64
 }
+
+// suspending reports whether a system suspend is in effect.
+func (h *Hierarchy) suspending() bool { return h.suspend.Load()&1 == 1 }
 
 // New mounts a hierarchy with the freezer subsystem bound and returns it. The
 // root cgroup exists at once; it has a tasks file but, as in the kernel, no
@@ -152,6 +163,9 @@ func New(opts ...Option) *Hierarchy {
 	return h
 }
 
+// debug emits one record at slog.LevelDebug. Call sites on hot paths test
+// h.log != nil first, so that a hierarchy without a logger does not even
+// build the attributes.
 func (h *Hierarchy) debug(msg string, attrs ...slog.Attr) {
 	if h.log != nil {
 		h.log.LogAttrs(context.Background(), slog.LevelDebug, msg, attrs...)
@@ -489,7 +503,7 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	}
 	var err error
 	switch {
-	case h.dying, c == nil, c.removed.Load():
+	case h.dying.Load(), c == nil, c.removed.Load():
 		err = syscall.ENODEV
 	default:
 		for _, ss := range h.subsys {
@@ -513,11 +527,19 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	for _, ss := range h.subsys {
 		ss.Fork(t)
 	}
-	if h.suspending.Load() {
+	if h.suspending() {
 		t.freezeTask()
 	}
 	h.cssSetLock.Unlock()
-	h.debug("fork", slog.Int("pid", t.pid), slog.String("name", name), slog.String("cgroup", c.path))
+	if h.log != nil {
+		ppid := 0
+		if parent != nil {
+			ppid = parent.pid
+		}
+		h.debug("fork", slog.Int("pid", t.pid), slog.Int("ppid", ppid), slog.String("name", name),
+			slog.String("cgroup", c.path), slog.String("state", h.freezer.stateName(c)),
+			slog.Bool("freezing", t.Freezing()))
+	}
 	t.start(fn)
 	return t, nil
 }
@@ -557,6 +579,11 @@ func (c *Cgroup) attachLocked(t *Task) error {
 	}
 	for _, ss := range h.subsys {
 		if err := ss.CanAttach(c, t); err != nil {
+			if h.log != nil {
+				h.debug("attach refused", slog.Int("pid", t.pid), slog.String("cgroup", src.path),
+					slog.String("to", c.path), slog.String("to_state", h.freezer.stateName(c)),
+					slog.String("err", errnoOf(err).Error()))
+			}
 			return pathErr("write", p, err)
 		}
 	}
@@ -567,7 +594,11 @@ func (c *Cgroup) attachLocked(t *Task) error {
 	for _, ss := range h.subsys {
 		ss.Attach(c, src, t)
 	}
-	h.debug("attach", slog.Int("pid", t.pid), slog.String("from", src.path), slog.String("to", c.path))
+	if h.log != nil {
+		h.debug("attach", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
+			slog.String("from", src.path), slog.String("from_state", h.freezer.stateName(src)),
+			slog.String("to_state", h.freezer.stateName(c)), slog.Bool("freezing", t.pending.Load()&pendFreeze != 0))
+	}
 	return nil
 }
 
@@ -691,7 +722,10 @@ func (h *Hierarchy) Rmdir(path string) error {
 	if err != nil {
 		return pathErr("rmdir", path, err)
 	}
-	if name == "" || name == "." || name == ".." {
+	switch name {
+	case ".":
+		return pathErr("rmdir", path, syscall.EINVAL) // as rmdir(2)
+	case "", "..":
 		return pathErr("rmdir", path, syscall.EBUSY)
 	}
 	c, ok := parent.children[name]
@@ -726,8 +760,11 @@ func (h *Hierarchy) lookupFile(path string) (*Cgroup, File, error) {
 		return nil, File{}, syscall.EISDIR
 	}
 	f, ok := c.files[name]
-	if !ok {
+	switch {
+	case !ok:
 		return nil, File{}, syscall.ENOENT
+	case strings.HasSuffix(path, "/"):
+		return nil, File{}, syscall.ENOTDIR // "tasks/": a file is no directory
 	}
 	return c, f, nil
 }
@@ -776,12 +813,12 @@ func (h *Hierarchy) WriteFile(path string, data []byte) error {
 
 func (c *Cgroup) writeFile(f File, data []byte) error {
 	switch {
+	case c.removed.Load():
+		return syscall.ENODEV
 	case f.Write == nil:
 		return syscall.EINVAL
 	case len(data) >= maxWrite:
 		return syscall.E2BIG
-	case c.removed.Load():
-		return syscall.ENODEV
 	}
 	return f.Write(c, data)
 }
@@ -810,8 +847,11 @@ func readTasks(c *Cgroup) ([]byte, error) {
 // decimal number (trailing white space allowed), ESRCH for no such task.
 func writeTasks(c *Cgroup, data []byte) error {
 	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return syscall.EINVAL
+	}
 	pid, err := strconv.Atoi(s)
-	if err != nil || pid < 0 || s == "" || s[0] == '+' {
+	if err != nil {
 		return syscall.EINVAL
 	}
 	t, ok := c.h.Task(pid)
@@ -823,14 +863,16 @@ func writeTasks(c *Cgroup, data []byte) error {
 
 // Shutdown kills every task, thaws every cgroup (and a system suspend), and
 // waits until every task goroutine has exited. From its start no new task can
-// be created (ENODEV). A task in an uninterruptible wait dies when the wait
+// be created and no freeze begun (ENODEV), so nothing refreezes a killed task. A task in an uninterruptible wait dies when the wait
 // ends; one that never reaches a safe point never dies. If ctx ends first,
 // Shutdown returns an error wrapping ctx.Err() whose *[BusyError] lists the
 // tasks still alive. It blocks.
 func (h *Hierarchy) Shutdown(ctx context.Context) error {
+	h.cgroupMutex.Lock()
 	h.cssSetLock.Lock()
-	h.dying = true
+	h.dying.Store(true)
 	h.cssSetLock.Unlock()
+	h.cgroupMutex.Unlock()
 
 	tasks := h.allTasks()
 	for _, t := range tasks {

@@ -1,11 +1,14 @@
 /*
 Package freezer simulates the Linux cgroup freezer inside one process: the
 "Container Freezer" patch of June 2008 (Cedric Le Goater and Matt Helsley,
-reviewed by Paul Menage), with goroutines as tasks.
+patch 3/4, reviewed by Paul Menage on the containers list), with goroutines
+as tasks. What the review changed, and what the merged kernel later fixed,
+is said below where the library follows it.
 
 A program uses it to pause and resume groups of worker goroutines at safe
-points; a property-based test drives it against a model of the state machine;
-a reader uses it to learn how the kernel's freezer works, name by name.
+points; a property-based test drives the library and its pure model,
+[Model], with the same operations; a reader uses it to learn how the kernel's
+freezer works, name by name.
 
 	h := freezer.New()
 	jobs, _ := h.Root().Mkdir("jobs")
@@ -18,37 +21,73 @@ a reader uses it to learn how the kernel's freezer works, name by name.
 	jobs.FreezeContext(ctx) // every worker parked at a safe point
 	checkpoint()
 	jobs.Thaw()
+	h.Shutdown(ctx)
+
+The sections below are a short course: the model, the map from kernel names
+to Go names, the lock order, where the library departs from the posted patch,
+and why the freezer is not SIGSTOP. The programs in the module's examples
+directory play it out:
+
+  - examples/tour walks the patch scene by scene, printing cgroupfs reads and
+    writes, a ps table, and what the kernel does at each step
+    (go run ./examples/tour; -debug logs every event, -trace writes a trace).
+  - examples/checkpoint freezes workers to copy a consistent snapshot of the
+    state they share, the kernel documentation's reason for the freezer.
+  - examples/batch time-shares two job groups by freezing one while the
+    other runs.
+  - examples/signalsubsys writes a second subsystem, signal.kill, through the
+    hook interface the freezer uses.
+  - examples/cgsh is a shell: mkdir, cat, echo FROZEN > FILE, ps, kill, ...
 
 # Model
 
 Tasks. A [Task] is a goroutine started by [Cgroup.Spawn], [Task.Fork] or
-[Task.Vfork]. It freezes only at safe points: [Task.TryToFreeze], and the end
-of every blocking call of the library ([Task.Sleep], [Task.Wait], ...), as a
-kernel task freezes on its way back to user mode. Between safe points a task
-is running ('R'); it may also be in an interruptible wait ('S'), an
-uninterruptible one ('D'), stopped ('T'), traced ('t'), or a vfork parent
-waiting for its child ('D').
+[Task.Vfork], the kernel's task_struct. It freezes only at safe points: each
+call of [Task.TryToFreeze], and the end of every blocking call of the
+library ([Task.Sleep], [Task.Wait], [Task.Fork], ...), as a kernel task
+freezes on its way back to user mode. Between safe points it is running
+('R' in [TaskStat]); it may also be in an interruptible wait ([Task.Sleep],
+[Task.Wait]: 'S'), an uninterruptible one ([Task.SleepUninterruptible],
+[Task.WaitUninterruptible]: 'D'), stopped ([Task.Stop]: 'T'), in a traced
+stop ([Task.Trace]: 't'), or a vfork parent waiting for its child
+([Task.Vfork]: 'D'). A task blocked in a select of its own stays
+interruptible by adding [Task.Interrupt] to it. Safe points also take
+signals: [Task.Kill] ends the goroutine with runtime.Goexit at the next one.
 
-The refrigerator. A freeze request (the kernel's TIF_FREEZE) is a bit the task
-reads with one atomic load at each safe point. A task that finds it set parks
-in the refrigerator, holding no lock, until it is thawed. The request wakes an
-interruptible wait (the "fake signal", which queues nothing, so the task cannot
-tell), and the wait resumes for the time left after the thaw. It does not wake
-an uninterruptible wait, a stop or a traced stop.
+The refrigerator. A freeze request (the kernel's TIF_FREEZE, reported by
+[Task.Freezing]) is a bit the task reads with one atomic load at each safe
+point. A task that finds it set consumes it and parks in the refrigerator
+([Task.Frozen] is true, and ps would show 'D'), holding no lock, until it is
+thawed. The request wakes an interruptible wait, like the kernel's "fake
+signal", which queues nothing: after the thaw the wait resumes for the time
+it had left, as an interrupted nanosleep restarts. It does not wake an
+uninterruptible wait, a stop or a traced stop. A killed task in the
+refrigerator dies only once it is thawed, as on a v1 kernel.
 
-The cgroup core. A [Hierarchy] is a tree of [Cgroup] directories, each holding
-tasks, with control files: tasks in every cgroup, freezer.state in every cgroup
-but the root. A [Subsystem] is bound to the hierarchy and gets hooks: create,
-destroy and populate (its control files) for cgroups; can_fork and fork, can
-attach and attach, and exit for tasks. The freezer is one subsystem among
-those a user may write, through the same exported interface.
+The cgroup core. A [Hierarchy] ([New]) is a tree of [Cgroup] directories.
+Every task is in exactly one cgroup; a child starts in its parent's. Every
+cgroup has a tasks file (read: the PIDs; write a PID: move that task in);
+the root has no freezer.state and cannot be frozen. A [Subsystem] is bound
+to the hierarchy and gets hooks, called by the core with the locks of
+[Subsystem]'s documentation held: Create and Destroy for cgroups, Populate
+for their control files ([File]), CanFork and Fork, CanAttach and Attach, and
+Exit for tasks. The freezer is bound by [New] through that same interface;
+[WithSubsystem] binds a user's own. Both views of the hierarchy work: typed
+methods ([Cgroup.Freeze], [Cgroup.Attach], ...) and the cgroupfs view of
+paths and errno values ([Hierarchy.ReadFile], [Hierarchy.WriteFile],
+[Hierarchy.Mkdir], [Hierarchy.Rmdir]), whose errors are *fs.PathError values
+around a syscall.Errno, as os.WriteFile on a real cgroupfs returns.
 
 The freezer's state machine. Each non-root cgroup is RUNNING, FREEZING or
-FROZEN ([State]). A task is frozen enough when it is frozen, or when it has a
-freeze request and is stopped, traced or a vfork parent: it will freeze the
-moment it resumes. A task cannot freeze now when it is in an uninterruptible
-wait or is [NoFreeze]. The cgroup keeps, in one atomic word, how many tasks it
-has and how many are frozen enough, so a read is O(1):
+FROZEN ([State]), each on its own: a cgroup's state does not affect its
+children (the patch's freezer is flat; the hierarchical one came in 3.8).
+A task is frozen enough when it is frozen, or when it has a freeze request
+and is stopped, traced or a vfork parent waiting for its child: it cannot
+run, and will freeze the moment it resumes. A task cannot freeze now when it
+is in an uninterruptible wait (other than a vfork parent's) or is marked
+[NoFreeze]. The cgroup keeps, in one atomic word, how many tasks it has and
+how many of them are frozen enough, so a read costs O(1). A write of
+freezer.state ([Cgroup.Freeze], [Cgroup.Thaw]) does this:
 
 	operation        before             effect                    after                     result
 	write FROZEN     RUNNING, FREEZING  request every task        FROZEN if all frozen      EBUSY if a task cannot
@@ -63,127 +102,285 @@ has and how many are frozen enough, so a read is O(1):
 	read             otherwise          none                      unchanged                 the state and "\n"
 	any              removed cgroup                                                         ENODEV
 
-After EBUSY the cgroup stays FREEZING until one of the patch's three ways out:
-a write of RUNNING cancels, a write of FROZEN retries, or the tasks that
-blocked it leave (exit or move out), and the next read says FROZEN.
+"request every task" is freeze_task: it sets the request and wakes an
+interruptible wait. "thaw every task" is thaw_process: it wakes a frozen task
+and cancels a request not yet honoured; a stopped task stays stopped. The
+write of FROZEN returns without waiting for the tasks: [Cgroup.WaitFrozen]
+waits for the read to say FROZEN, and [Cgroup.FreezeContext] does both and,
+if its context ends first, thaws back a cgroup it found RUNNING.
 
-A child forked in a FREEZING cgroup gets a freeze request before it runs and
-freezes before any of its own code. A task may be moved into a FREEZING cgroup
-(it is not frozen by the move; the next write of FROZEN catches it) but not
-into a FROZEN one, and a frozen-enough task may not be moved at all (EBUSY).
+After EBUSY ([BusyError] names the tasks) the cgroup stays FREEZING until one
+of the patch's three ways out: userspace cancels (writes RUNNING), retries
+(writes FROZEN again, which succeeds once nothing is busy), or the tasks that
+blocked it leave the cgroup (exit, or are moved out); then the next read says
+FROZEN. The state a read would return is what every check uses (attach,
+fork, the waits): nothing acts on a stale FREEZING.
+
+Fork. A child forked in a FREEZING cgroup gets a freeze request before it
+runs, and since a new task passes a safe point before its function starts
+(the kernel's return from fork), it freezes before running any code of its
+own. [Cgroup.Spawn] runs the same hooks; a spawn into a FROZEN cgroup fails
+with EBUSY.
+
+Attach. A task may be moved into a FREEZING cgroup: the move does not freeze
+it, and the next write of FROZEN catches it. It may not be moved into a
+FROZEN cgroup, and a frozen-enough task may not be moved at all (EBUSY). A
+task moved out of a FREEZING cgroup loses its freeze request.
+
+Signals. [Task.Stop] and [Task.Trace] take effect at the task's next safe
+point, or at once in an interruptible wait. A stopped or traced task is
+frozen enough while it has a request, a thaw leaves it stopped, and
+[Task.Continue] or [Task.Untrace] during a freeze sends it straight into the
+refrigerator. [Task.Kill] wakes interruptible waits and stops, not
+uninterruptible waits and not the refrigerator. An exiting task leaves its
+cgroup, which may complete a freeze.
+
+System suspend (patch 4/4). [Hierarchy.FreezeProcesses] freezes every
+freezable task of the hierarchy, whatever its cgroup, retrying while some
+are busy, and thaws them back if its context ends first.
+[Hierarchy.ThawProcesses] thaws every task except those in FREEZING or
+FROZEN cgroups, so resume never undoes a freeze the user asked for. During a
+suspend a write of RUNNING changes the cgroup's state but leaves its tasks
+frozen until the resume.
+
+Observability. With [WithLogger] the hierarchy logs its events at
+slog.LevelDebug: freeze requests, entry to and exit from the refrigerator,
+state changes, mkdir, rmdir, attach, fork, kill and exit. Each stay in the
+refrigerator is a runtime/trace region named "freezer.refrigerator" on the
+task's goroutine, which go tool trace shows.
 
 # Kernel names
 
-	kernel                              here
-	struct task_struct                  [Task]
-	current                             the task's own goroutine
-	struct cgroup                       [Cgroup]
-	cgroupfs_root, mount                [Hierarchy], [New]
-	struct cgroup_subsys                [Subsystem]
-	struct cgroup_subsys_state          [Cgroup.SubsysState]
-	struct cftype                       [File]
-	cgroup_iter_start/next/end          [Cgroup.Tasks]
-	cgroup_attach_task, tasks file      [Cgroup.Attach], writing tasks
-	cgroup_mkdir, cgroup_rmdir          [Cgroup.Mkdir], [Cgroup.Remove], [Hierarchy.Mkdir], [Hierarchy.Rmdir]
-	cgroup_lock (cgroup_mutex)          cgroupMutex, classCgroupMutex
-	css_set_lock                        cssSetLock, classCSSSetLock
-	task_lock                           Task.taskLock, classTaskLock
-	sighand->siglock                    Task.sigLock, classSigLock
-	rcu_read_lock sections              atomic loads (state, counters)
-	struct freezer, freezer->lock       freezerCSS, freezerCSS.lock
-	enum freezer_state                  [State]: [Running], [Freezing], [Frozen]
-	freezer_create                      freezerSubsys.Create
-	freezer_populate                    freezerSubsys.Populate
-	freezer_can_attach                  freezerSubsys.CanAttach
-	freezer_fork                        freezerSubsys.Fork (and CanFork)
-	freezer_read                        freezerSubsys.read, [Cgroup.State]
-	freezer_write, freezer_freeze       freezerSubsys.write, change; [Cgroup.Freeze], [Cgroup.Thaw]
-	freezer_freeze_tasks                freezerSubsys.freezeTasksLocked
-	freezer_unfreeze_tasks              freezerSubsys.unfreezeTasksLocked
-	freezer_check_if_frozen             Cgroup.allFrozenEnough (a counter, not a walk)
-	is_task_frozen_enough               Task.frozenEnoughLocked
-	cgroup_frozen                       the state check in [Hierarchy.ThawProcesses]
-	try_to_freeze                       [Task.TryToFreeze]
-	refrigerator                        Task.refrigerator
-	freeze_task, fake_signal_wake_up    Task.freezeTask, Task.setPendingLocked
-	thaw_process                        Task.thawTask
-	frozen(p), PF_FROZEN                [Task.Frozen]
-	freezing(p), TIF_FREEZE             [Task.Freezing]
-	freezer_should_skip, PF_FREEZER_SKIP  the vfork wait in [Task.Vfork]
-	PF_NOFREEZE                         [NoFreeze]
-	task_is_stopped_or_traced           'T' and 't' in [TaskStat]
-	schedule_timeout_interruptible      [Task.Sleep], [Task.Wait]
-	TASK_UNINTERRUPTIBLE waits          [Task.SleepUninterruptible], [Task.WaitUninterruptible]
-	freeze_processes, thaw_processes    [Hierarchy.FreezeProcesses], [Hierarchy.ThawProcesses]
-	lockdep                             [WithLockChecks], [LockOrderError]
+The kernel identifiers of the patch and of the code it builds on, and their
+Go counterparts. Unexported names are in the source file given.
+
+The generic task freezer (kernel/freezer.c, include/linux/freezer.h; here
+fridge.go and task.go):
+
+  - struct task_struct: [Task]; current: the task's own goroutine, the only
+    caller allowed of [Task.TryToFreeze], [Task.Sleep], [Task.Wait],
+    [Task.Fork] and the other methods [Task] lists as its own.
+  - try_to_freeze: [Task.TryToFreeze]; its slow path, where signals are
+    taken too (get_signal_to_deliver), is Task.safePoint.
+  - refrigerator: Task.refrigerator, a runtime/trace region.
+  - freeze_task: Task.freezeTask; fake_signal_wake_up and signal_wake_up:
+    Task.setPendingLocked; wake_up_process: Task.wakeLocked.
+  - thaw_process: Task.thawTask.
+  - frozen(p), PF_FROZEN: [Task.Frozen], TaskStat.Frozen.
+  - freezing(p), TIF_FREEZE: [Task.Freezing], TaskStat.Freezing.
+  - freezer_should_skip, PF_FREEZER_SKIP, freezer_do_not_count and
+    freezer_count: the vfork wait of [Task.Vfork] (Task.skip).
+  - PF_NOFREEZE: [NoFreeze].
+  - task_is_stopped_or_traced: 'T' and 't' in TaskStat.State (Task.stopped,
+    Task.trapped).
+  - is_task_frozen_enough (2.6.28): Task.frozenEnoughLocked.
+  - TASK_INTERRUPTIBLE waits (schedule_timeout_interruptible,
+    wait_event_interruptible): [Task.Sleep], [Task.Wait], [Task.Interrupt].
+  - TASK_UNINTERRUPTIBLE waits (schedule_timeout_uninterruptible,
+    wait_event): [Task.SleepUninterruptible], [Task.WaitUninterruptible].
+  - SIGKILL, SIGSTOP, SIGCONT: [Task.Kill], [Task.Stop], [Task.Continue].
+  - PTRACE_SEIZE with PTRACE_INTERRUPT, PTRACE_DETACH: [Task.Trace],
+    [Task.Untrace].
+  - do_fork, copy_process: [Task.Fork], [Task.Vfork], [Cgroup.Spawn]
+    (Hierarchy.fork); do_exit, PF_EXITING: Task.exit, Task.exiting.
+  - comm, pid, /proc/PID/stat, /proc/PID/cgroup: [Task.Name], [Task.PID],
+    [Task.Stat], [TaskStat]; find_task_by_vpid: [Hierarchy.Task].
+
+The cgroup core (kernel/cgroup.c; here cgroup.go):
+
+  - cgroupfs_root, mount -t cgroup -o freezer: [Hierarchy], [New].
+  - struct cgroup: [Cgroup]; cgroup_is_removed: [Cgroup.Removed].
+  - struct cgroup_subsys, SUBSYS(): [Subsystem], [WithSubsystem]; its hooks
+    create, destroy, populate, fork, can_attach, attach and exit: the
+    methods of the same names (CanFork is the later kernels' can_fork).
+  - struct cgroup_subsys_state, cgroup_subsys_state(): [Cgroup.SubsysState].
+  - struct cftype, cgroup_add_files: [File], returned by Populate.
+  - cgroup_iter_start, cgroup_iter_next, cgroup_iter_end: [Cgroup.Tasks].
+  - cgroup_attach_task, a write to tasks: [Cgroup.Attach].
+  - cgroup_mkdir, cgroup_rmdir: [Cgroup.Mkdir], [Cgroup.Remove],
+    [Hierarchy.Mkdir], [Hierarchy.Rmdir].
+  - the cgroupfs read and write methods (read, write_string,
+    read_seq_string): [Hierarchy.ReadFile], [Hierarchy.WriteFile].
+  - cgroup_lock, cgroup_unlock (cgroup_mutex): Hierarchy.cgroupMutex.
+  - css_set_lock: Hierarchy.cssSetLock, a reader-writer lock as the kernel's
+    became.
+  - task_lock: Task.taskLock; sighand->siglock: Task.sigLock.
+  - lockdep: [WithLockChecks], [LockOrderError], and the declared order in
+    locking.go.
+
+The freezer subsystem (kernel/cgroup_freezer.c; here freezer.go):
+
+  - struct freezer, cgroup_freezer(), task_freezer(): freezerCSS, css(c).
+  - freezer->lock: freezerCSS.lock.
+  - enum freezer_state, STATE_RUNNING, STATE_FREEZING, STATE_FROZEN: [State],
+    [Running], [Freezing], [Frozen]; freezer_state_strs: [State.String].
+  - freezer_create: freezerSubsys.Create; freezer_destroy: none, the garbage
+    collector frees a struct freezer; freezer_populate:
+    freezerSubsys.Populate.
+  - freezer_can_attach: freezerSubsys.CanAttach; the patch had no attach
+    hook, freezerSubsys.Attach is new (see below).
+  - freezer_fork: freezerSubsys.Fork; the review's BUG_ON(state == FROZEN):
+    freezerSubsys.CanFork.
+  - freezer_read: freezerSubsys.read, [Cgroup.State].
+  - freezer_write, freezer_freeze: freezerSubsys.write, freezerSubsys.change,
+    [Cgroup.Freeze], [Cgroup.Thaw].
+  - freezer_freeze_tasks: freezerSubsys.freezeTasksLocked; its
+    num_cant_freeze_now and -EBUSY: Task.cannotFreezeNowLocked, [BusyError].
+  - freezer_unfreeze_tasks: freezerSubsys.unfreezeTasksLocked.
+  - freezer_check_if_frozen: Cgroup.allFrozenEnough, a counter instead of a
+    walk; the lazy FREEZING to FROZEN store of a read:
+    freezerSubsys.promoteLocked.
+  - cgroup_frozen, and cgroup_freezing_or_frozen after 2010: the state check
+    in [Hierarchy.ThawProcesses].
+  - rcu_read_lock sections: atomic loads of freezerCSS.state and of the
+    cgroup's counters; the garbage collector plays the grace period.
+
+System suspend (kernel/power/process.c; here suspend.go):
+
+  - freeze_processes, try_to_freeze_tasks: [Hierarchy.FreezeProcesses],
+    Hierarchy.freezeAllTasks; thaw_processes, thaw_tasks:
+    [Hierarchy.ThawProcesses]; pm_freezing: Hierarchy.suspending.
+
+Go-only, with no kernel counterpart: [Cgroup.WaitFrozen] and
+[Cgroup.FreezeContext] (what a user-space tool does by polling reads and
+retrying writes), [Hierarchy.Shutdown], [Task.Done].
 
 # Lock ordering
 
-The order is the patch's, declared once in locking.go, outermost first:
+The order is the patch's ("Locking and lock ordering" in its
+cgroup_freezer.c), declared once in locking.go, outermost first:
 
 	cgroup_mutex → freezer->lock → css_set_lock → task_lock → siglock
 
-cgroup_mutex is outermost because a write of freezer.state holds it from start
-to end: no attach, mkdir, rmdir or other write can run meanwhile, which is what
-keeps can_attach's answer valid until the move. freezer->lock serialises the
-state changes of one cgroup, including the lazy FREEZING to FROZEN promotion
-of a read, which does not take cgroup_mutex. css_set_lock comes next because
-the freezer walks its tasks under it: a fork links its child and runs the fork
-hooks under the same lock held for writing, so a fork and a write cannot
-interleave (the review's race). task_lock guards a task's cgroup and freezer
-flags, and siglock its signals and run state, so a wake-up cannot be lost
-between a task's check and its park.
+A goroutine may take a lock only while every lock it holds comes earlier.
 
-With [WithLockChecks] every acquisition is checked: taking a lock while holding
-one that comes later panics with a [LockOrderError] naming both, as lockdep
-would warn. No task parks while holding a library lock; frozen and stopped
-tasks wait on channels, never on a mutex, so testing/synctest sees them as
-durably blocked.
+cgroup_mutex is outermost because a write of freezer.state holds it from
+start to end, and so do attach, mkdir and rmdir: none of them can run during
+a write, and no task moves in or out of a cgroup while it is being frozen or
+thawed. That is also what keeps can_attach's answer valid until the move is
+done, as the patch's own comment in freezer_can_attach says.
+
+freezer->lock serialises the changes of one cgroup's stored state. A write
+takes it inside cgroup_mutex; [Cgroup.State] takes it without cgroup_mutex,
+as the patch's freezer_read does, to store the lazy FREEZING to FROZEN
+transition.
+
+css_set_lock guards the lists that link tasks to cgroups. A fork, an attach
+and an exit take it for writing: a fork links its child and runs the fork
+hooks under it, so the freezer's fork hook reads a state that cannot change
+under it. A write takes it for reading, inside freezer->lock, to store the
+new state and walk the tasks; so a fork and a write are ordered one way or
+the other, and whichever comes second sees the other (the review's race,
+closed). A read's lazy promotion checks the counters and stores FROZEN under
+it too, so no attach or fork can slip a running task into a cgroup that is
+being declared FROZEN.
+
+task_lock guards a task's cgroup pointer and its freezer flags (the request,
+PF_FROZEN, PF_FREEZER_SKIP). The freezer's walk takes it for each task it
+visits, which is why it comes inside css_set_lock; can_attach runs under it,
+so a task cannot become frozen enough between the check and the move.
+
+siglock, innermost, guards a task's signals and its run state ('S', 'D',
+stopped, traced). Setting a request and waking an interruptible wait happen
+under it, and so does a task's decision to park, so a wake-up cannot be lost
+between a task's check and its wait.
+
+The patch's rcu_read_lock sections have no lock here: they are atomic loads.
+With [WithLockChecks] every acquisition is checked against the order, and an
+inversion panics with a [LockOrderError] naming both locks, as lockdep
+warns; the test suite runs with checks on. No task parks while it holds a
+library lock (that too is checked), and frozen and stopped tasks wait on
+channels, never on a mutex, so testing/synctest sees them as durably
+blocked. A [Subsystem]'s hooks run under the locks its documentation lists
+and must take none that come earlier.
 
 # Differences from the patch
 
-The library follows the patch's intent where its posted code differs, and the
-merged kernel's fixes where the review found a bug:
+The library follows the patch's intent where its posted code differs, and
+the review's point or the merged kernel's fix where those found a bug. What
+a user observes:
 
-  - FROZEN means every task is frozen enough. The patch sets FROZEN as soon as
-    no task reports busy, while tasks may still be on their way to the
-    refrigerator. Here a write of FROZEN to a cgroup of running tasks returns
-    with it FREEZING; it reads FROZEN once the last task has parked.
-  - freezer.state reads end in a newline and are made whole, so a reader
-    cannot see a torn state (the review's read_seq_string point).
-  - The patch reads only the first 8 bytes of a write and terminates the
-    buffer one byte late; here the whole write is matched, after trailing
-    white space is stripped, exactly and case-sensitively.
-  - The fork hook reads the state under the lock that writes hold (the review:
-    "Racing against a concurrent write ... may be more of an issue"), and runs
-    after the child is linked into its cgroup, as the 3.8 kernel does, so no
-    child is missed by a write or frozen in a RUNNING cgroup.
-  - can_attach also refuses a task that is frozen enough, which the merged
-    kernel added: moving it would strand it frozen. A task moved out of a
-    FREEZING cgroup loses its freeze request.
-  - Stopped, traced and vfork-parent tasks with a freeze request count as
-    frozen, resolving the patch's TODO ("check that we handle ptrace'd and
-    vfork-ing tasks correctly") as mainline later did. When one resumes it is
-    moved into the refrigerator under its own locks, so the cgroup never
-    reads anything but FROZEN meanwhile.
-  - Resume ([Hierarchy.ThawProcesses]) skips tasks in FREEZING as well as
-    FROZEN cgroups: the 2010 fix of cgroup_frozen.
-  - Spawning a task into a FROZEN cgroup fails with EBUSY, where the patch
-    asserted it could not happen.
-  - Invalid writes return EIO, as the posted patch does (2.6.28 final returned
-    EINVAL).
+  - EBUSY means a task cannot freeze now: it is in an uninterruptible wait
+    (not a vfork parent) or is [NoFreeze]. The posted freezer_freeze_tasks
+    counts as busy only a task left without a request after freeze_task,
+    which hardly ever happens, so it almost never returns the EBUSY its
+    changelog promises ("some tasks in the cgroup are busy doing something
+    that prevents us from completely freezing"). Here it does, and
+    [BusyError] names the tasks. A task that is merely running or asleep is
+    not busy: it will reach a safe point.
+  - FROZEN means every task is frozen enough. The posted code stores FROZEN
+    as soon as no task is busy, while tasks may still be on their way to the
+    refrigerator. Here a write of FROZEN to a cgroup of running tasks
+    succeeds and leaves it FREEZING; it reads FROZEN once the last task has
+    parked ([Cgroup.WaitFrozen]).
+  - Stopped, traced and vfork-parent tasks with a request count as frozen,
+    resolving the patch's TODO ("Check that we handle ptrace'd and vfork-ing
+    tasks correctly") as mainline later did. The posted
+    freezer_check_if_frozen counts only frozen(p): once a cgroup was left
+    FREEZING, a stopped task in it kept every read from saying FROZEN. When
+    such a task resumes it is moved into the refrigerator under its own
+    locks, so it never counts as unfrozen on the way.
+  - can_attach and the fork check use the state a read would return. The
+    posted can_attach compares the stored state with FROZEN, and the stored
+    state may still say FREEZING when every task is frozen (the transition
+    is lazy): here a move or a spawn into such a cgroup is refused, as into
+    any FROZEN cgroup.
+  - The fork hook runs after the child is linked into its cgroup, and reads
+    the state under css_set_lock, which a write holds while it changes the
+    state and walks the tasks. The posted hook read the state under RCU only,
+    before the child was linked. The review: "Racing against a concurrent
+    write to the cgroup's freeze file may be more of an issue"; Matt
+    Helsley agreed that "it could change state between the test of the
+    state and the call to freeze_task()". The kernel moved the hook after
+    the linking in 3.8. No child is missed by a write or left frozen in a
+    RUNNING cgroup.
+  - A spawn into a FROZEN cgroup fails with EBUSY; the review asked for
+    BUG_ON(freezer->state == STATE_FROZEN) in the fork hook, and 2.6.28 has
+    it.
+  - can_attach also refuses a task that is frozen enough, as 2.6.28 does:
+    moving it would strand it frozen in a cgroup that never froze it. And a
+    task moved out of a FREEZING cgroup loses its request (in
+    freezerSubsys.Attach; the patch has no attach hook): otherwise it would freeze later
+    in a RUNNING cgroup, where a write of RUNNING, a no-op there, would never
+    thaw it. During a system suspend the request stays.
+  - The root cgroup has no freezer.state, as in 2.6.28; the posted
+    freezer_populate gave every cgroup one.
+  - A read ends in a newline and is made whole at once, so a reader going
+    byte by byte cannot see a torn state (the review's read_seq_string
+    point, which Matt Helsley took up).
+  - A write is matched whole, after trailing white space is stripped,
+    exactly and case-sensitively. The posted freezer_write copies only the
+    first 8 bytes (STATE_MAX_STRLEN, which the review called "a bit nasty")
+    and puts the terminating NUL one byte past them, so what it matches
+    depends on nothing past the eighth byte of the write and on one byte of
+    stack. Writes of 4096 bytes (PATH_MAX) or more are E2BIG in both.
+  - An invalid write, FREEZING included, returns EIO, as the posted patch
+    and its changelog say; 2.6.28 returned EINVAL.
+  - Resume ([Hierarchy.ThawProcesses]) skips tasks in FREEZING cgroups as
+    well as FROZEN ones: the 2010 fix of cgroup_frozen, which let a resume
+    thaw a cgroup that had not yet been read as FROZEN.
+  - A FREEZING cgroup's read costs O(1): the cgroup counts its frozen-enough
+    tasks as they change, where freezer_check_if_frozen walks them all.
 
 # Why not SIGSTOP
 
-A stop is visible: the stopped task's parent sees it through wait, a tracer
-sees it, and the task itself sees SIGCONT. A program that uses stops for its
-own purposes would have them undone, or would undo them, by a pause built on
-the same signals. The freezer's request queues no signal and leaves no trace
-the task can observe: an interrupted sleep resumes for its time left, a stopped
-task stays stopped across a freeze and a thaw, and a task frozen while stopped
-is frozen enough without being woken. That is why the freezer exists beside
-SIGSTOP, and why here a [Task.Stop] and a freeze are independent: a thaw never
-continues a stopped task, and a Continue during a freeze sends the task into
-the refrigerator rather than back to work.
+The kernel's freezer documentation asks why a group is not paused with
+SIGSTOP and resumed with SIGCONT, and answers that "both of these signals are
+observable from within the tasks we wish to freeze": a waiting or ptracing
+parent sees the stop, and SIGCONT can be caught by the task. The freezer
+instead uses the kernel's freezer code "to prevent the freeze/unfreeze cycle
+from becoming visible to the tasks being frozen".
+
+In this library's terms: [Task.Stop] and [Task.Continue] are job control,
+visible as 'T' in [TaskStat] to whoever watches, the user's to use. If a
+scheduler paused a group with them, its Continue would restart a task the
+user had stopped on purpose, and the user's Continue would restart a task
+the scheduler had paused. A freeze request queues nothing and changes no
+signal state: a task in an interruptible wait resumes it for the time it had
+left, as if nothing had happened but the passing of time. And the two do not
+undo each other: a thaw never continues a stopped task, a stopped task
+counts as frozen without being woken, and a Continue during a freeze sends
+the task into the refrigerator rather than back to work. examples/cgsh and
+examples/signalsubsys show both at work on the same tasks.
 */
 package freezer

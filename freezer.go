@@ -128,7 +128,7 @@ func (f *freezerSubsys) CanAttach(dst *Cgroup, t *Task) error {
 // does not freeze in a cgroup that never asked for it; during a system
 // suspend the request stays, as it is the suspend's too.
 func (f *freezerSubsys) Attach(dst, src *Cgroup, t *Task) {
-	if src.parent != nil && State(css(src).state.Load()) != Running && !f.h.suspending.Load() {
+	if src.parent != nil && State(css(src).state.Load()) != Running && !f.h.suspending() {
 		t.sigLock.Lock()
 		t.thawLocked()
 		t.sigLock.Unlock()
@@ -146,6 +146,15 @@ func (f *freezerSubsys) Attach(dst, src *Cgroup, t *Task) {
 // point).
 func (f *freezerSubsys) read(c *Cgroup) ([]byte, error) {
 	return []byte(f.state(c).String() + "\n"), nil
+}
+
+// stateName is the effective state for log records, without the lazy store
+// (records are made under locks a promotion would need).
+func (f *freezerSubsys) stateName(c *Cgroup) string {
+	if c.parent == nil {
+		return "none"
+	}
+	return effective(c).String()
 }
 
 func (f *freezerSubsys) state(c *Cgroup) State {
@@ -177,7 +186,9 @@ func (f *freezerSubsys) promoteLocked(c *Cgroup, fz *freezerCSS) {
 func (f *freezerSubsys) promoteCSSLocked(c *Cgroup, fz *freezerCSS) {
 	if State(fz.state.Load()) == Freezing && c.allFrozenEnough() {
 		fz.state.Store(int32(Frozen))
-		f.h.debug("state", slog.String("cgroup", c.path), slog.String("from", "FREEZING"), slog.String("to", "FROZEN"))
+		if f.h.log != nil {
+			f.h.debug("state", slog.String("cgroup", c.path), slog.String("from", "FREEZING"), slog.String("to", "FROZEN"))
+		}
 		c.changed()
 	}
 }
@@ -201,7 +212,7 @@ func (f *freezerSubsys) change(c *Cgroup, goal State) error {
 	h := f.h
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
-	if c.removed.Load() {
+	if c.removed.Load() || (goal == Frozen && h.dying.Load()) {
 		return syscall.ENODEV
 	}
 	fz := css(c)
@@ -214,7 +225,14 @@ func (f *freezerSubsys) change(c *Cgroup, goal State) error {
 		return nil
 	case goal == Frozen:
 		busy := f.freezeTasksLocked(c, fz)
-		h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()), slog.String("to", State(fz.state.Load()).String()), slog.Int("busy", len(busy)))
+		if h.log != nil {
+			pids := make([]int, len(busy))
+			for i, st := range busy {
+				pids[i] = st.PID
+			}
+			h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()),
+				slog.String("to", State(fz.state.Load()).String()), slog.Any("busy", pids))
+		}
 		c.changed()
 		if len(busy) > 0 {
 			return &BusyError{Err: syscall.EBUSY, Tasks: busy}
@@ -222,7 +240,9 @@ func (f *freezerSubsys) change(c *Cgroup, goal State) error {
 		return nil
 	case goal == Running && from != Running:
 		f.unfreezeTasksLocked(c, fz)
-		h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()), slog.String("to", "RUNNING"))
+		if h.log != nil {
+			h.debug("state", slog.String("cgroup", c.path), slog.String("from", from.String()), slog.String("to", "RUNNING"))
+		}
 		return nil
 	}
 	return nil
@@ -254,7 +274,7 @@ func (f *freezerSubsys) unfreezeTasksLocked(c *Cgroup, fz *freezerCSS) {
 	h := f.h
 	h.cssSetLock.RLock()
 	fz.state.Store(int32(Running))
-	if !h.suspending.Load() {
+	if !h.suspending() {
 		for t := c.first; t != nil; t = t.next {
 			t.thawTask()
 		}
@@ -267,7 +287,7 @@ func (f *freezerSubsys) unfreezeTasksLocked(c *Cgroup, fz *freezerCSS) {
 // thawAll sets every cgroup RUNNING and thaws every task, ending a system
 // suspend too: Shutdown's first step after the kills.
 func (h *Hierarchy) thawAll() {
-	h.suspending.Store(false)
+	h.endSuspend()
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
 	h.eachCgroupLocked(func(c *Cgroup) {
@@ -371,12 +391,15 @@ func (c *Cgroup) WaitFrozen(ctx context.Context) error {
 // If ctx ends first, FreezeContext thaws the cgroup back to RUNNING, so a
 // failed pause never leaves it frozen behind the caller's back, and returns
 // an error wrapping ctx.Err() whose *[BusyError] lists the tasks that were not
-// frozen enough. Other errors are as for [Cgroup.Freeze].
+// frozen enough. A cgroup that was already FREEZING or FROZEN when the call
+// began is left as it was: that freeze was someone else's to cancel. Other
+// errors are as for [Cgroup.Freeze].
 func (c *Cgroup) FreezeContext(ctx context.Context) error {
-	gen := uint64(0)
-	if c.parent != nil {
-		gen = css(c).gen.Load()
+	before, err := c.State()
+	if err != nil {
+		return err
 	}
+	gen := css(c).gen.Load()
 	if err := c.Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {
 		return err
 	}
@@ -408,8 +431,10 @@ func (c *Cgroup) FreezeContext(ctx context.Context) error {
 			if s, err := c.State(); err == nil && s == Frozen {
 				return nil
 			}
-			if err := c.Thaw(); err != nil {
-				return err
+			if before == Running {
+				if err := c.Thaw(); err != nil {
+					return err
+				}
 			}
 			return fmt.Errorf("freezer: freeze %s: %w", c.path, &BusyError{Err: ctx.Err(), Tasks: busy})
 		}

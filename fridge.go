@@ -41,15 +41,12 @@ func (t *Task) safePoint() (froze bool) {
 		t.lock()
 		p := t.pending.Load()
 		switch {
-		case t.exiting:
-			t.pending.Store(0)
-			t.unlock()
-			return froze
 		case t.frozen:
 			// A releaser (Continue, Untrace, Kill of a stopped task, the end
 			// of a vfork) moved the task straight into the refrigerator.
+			cg := t.cgroup
 			t.unlock()
-			t.refrigerator()
+			t.refrigerator(cg, "released")
 			froze = true
 		case t.stopped || t.trapped:
 			t.unlock()
@@ -58,24 +55,35 @@ func (t *Task) safePoint() (froze bool) {
 			t.frozen = true
 			t.pending.And(^pendFreeze)
 			t.recalcLocked()
+			cg := t.cgroup
 			t.unlock()
-			t.refrigerator()
+			t.refrigerator(cg, "request")
 			froze = true
 		case p&pendKill != 0:
-			t.exiting = true
-			t.pending.Store(0)
+			// The task dies: runtime.Goexit runs its deferred calls, which
+			// take no more signals but may still be frozen.
+			t.killed = true
+			t.pending.And(pendFreeze)
+			if t.h.log != nil {
+				t.logLocked("kill")
+			}
 			t.unlock()
-			t.h.debug("kill", slog.Int("pid", t.pid))
 			runtime.Goexit()
 		case p&pendTrap != 0:
 			t.pending.And(^pendTrap)
 			t.trapped = true
 			t.recalcLocked()
+			if t.h.log != nil {
+				t.logLocked("stop", slog.String("stat", "t"))
+			}
 			t.unlock()
 		case p&pendStop != 0:
 			t.pending.And(^pendStop)
 			t.stopped = true
 			t.recalcLocked()
+			if t.h.log != nil {
+				t.logLocked("stop", slog.String("stat", "T"))
+			}
 			t.unlock()
 		default:
 			t.unlock()
@@ -88,13 +96,34 @@ func (t *Task) safePoint() (froze bool) {
 // task holds no lock while parked and waits on a channel, so
 // testing/synctest sees it as durably blocked. The time spent here is a
 // runtime/trace region, visible in go tool trace.
-func (t *Task) refrigerator() {
+//
+// cg is the task's cgroup, read under its locks before they were dropped: a
+// frozen task cannot move (can_attach refuses it), so it is still the task's
+// cgroup on the way out. via says how the task got here: its own "request", or
+// "released" from a stop, a traced stop or a vfork wait.
+func (t *Task) refrigerator(cg *Cgroup, via string) {
 	h := t.h
-	h.debug("refrigerator enter", slog.Int("pid", t.pid))
+	if h.log != nil {
+		h.debug("refrigerator enter", slog.Int("pid", t.pid), slog.String("cgroup", cg.path), slog.String("via", via))
+	}
 	region := trace.StartRegion(context.Background(), "freezer.refrigerator")
+	if trace.IsEnabled() {
+		trace.Logf(context.Background(), "freezer", "pid %d cgroup %s", t.pid, cg.path)
+	}
 	t.parkWhile(func() bool { return t.frozen })
 	region.End()
-	h.debug("refrigerator exit", slog.Int("pid", t.pid))
+	if h.log != nil {
+		h.debug("refrigerator exit", slog.Int("pid", t.pid), slog.String("cgroup", cg.path),
+			slog.Bool("kill_pending", t.pending.Load()&pendKill != 0))
+	}
+}
+
+// logLocked emits a debug record about t with its pid, cgroup and /proc state.
+// The caller holds t's locks and has checked that the hierarchy logs.
+func (t *Task) logLocked(msg string, attrs ...slog.Attr) {
+	st := t.statLocked()
+	base := []slog.Attr{slog.Int("pid", t.pid), slog.String("cgroup", st.Cgroup), slog.String("stat", string(st.State))}
+	t.h.debug(msg, append(base, attrs...)...)
 }
 
 // parkWhile blocks the task's goroutine while blocked, evaluated under the
@@ -183,12 +212,18 @@ func (t *Task) freezeTask() bool {
 		return true
 	}
 	if t.noFreeze {
+		if t.h.log != nil {
+			t.logLocked("freeze refused", slog.String("why", "NoFreeze"))
+		}
 		return false
 	}
 	if t.pending.Load()&pendFreeze == 0 {
 		t.setPendingLocked(pendFreeze)
 		t.recalcLocked()
-		t.h.debug("freeze request", slog.Int("pid", t.pid))
+		if t.h.log != nil {
+			t.logLocked("freeze request", slog.Bool("can_freeze_now", !t.cannotFreezeNowLocked()),
+				slog.Bool("frozen_enough", t.frozenEnuf))
+		}
 	}
 	return !t.cannotFreezeNowLocked()
 }
@@ -202,10 +237,16 @@ func (t *Task) thawTask() {
 }
 
 func (t *Task) thawLocked() {
+	requested := t.pending.Load()&pendFreeze != 0
 	t.pending.And(^pendFreeze)
 	if t.frozen {
 		t.frozen = false
 		t.wakeLocked()
+		if t.h.log != nil {
+			t.logLocked("thaw")
+		}
+	} else if requested && t.h.log != nil {
+		t.logLocked("thaw", slog.Bool("cancelled_request", true))
 	}
 	t.recalcLocked()
 }

@@ -21,15 +21,25 @@ import (
 //
 // If ctx ends first, it thaws the tasks again ([Hierarchy.ThawProcesses]) and
 // returns an error wrapping ctx.Err() whose *[BusyError] lists the tasks that
-// refused. A second FreezeProcesses while one is in effect fails with EBUSY.
+// refused. A second FreezeProcesses while one is in effect fails with EBUSY;
+// one ended meanwhile by ThawProcesses fails with ECANCELED, and one after
+// Shutdown with ENODEV.
 func (h *Hierarchy) FreezeProcesses(ctx context.Context) error {
-	if !h.suspending.CompareAndSwap(false, true) {
+	if h.dying.Load() {
+		return fmt.Errorf("freezer: freeze processes: %w", syscall.ENODEV)
+	}
+	epoch := h.suspend.Load()
+	if epoch&1 == 1 || !h.suspend.CompareAndSwap(epoch, epoch+1) {
 		return fmt.Errorf("freezer: freeze processes: %w", syscall.EBUSY)
 	}
-	h.debug("suspend freeze")
+	epoch++
+	h.debug("suspend freeze", slog.Uint64("epoch", epoch))
 	backoff := 100 * time.Microsecond
 	for {
-		busy := h.freezeAllTasks()
+		busy, err := h.freezeAllTasks(epoch)
+		if err != nil {
+			return fmt.Errorf("freezer: freeze processes: %w", err)
+		}
 		if len(busy) == 0 {
 			return nil
 		}
@@ -38,13 +48,16 @@ func (h *Hierarchy) FreezeProcesses(ctx context.Context) error {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			busy = h.freezeAllTasks()
+			busy, err = h.freezeAllTasks(epoch)
+			if err != nil {
+				return fmt.Errorf("freezer: freeze processes: %w", err)
+			}
 			if len(busy) == 0 {
 				return nil
 			}
-			err := &BusyError{Err: ctx.Err(), Tasks: stats(busy)}
+			berr := &BusyError{Err: ctx.Err(), Tasks: stats(busy)}
 			h.ThawProcesses()
-			return fmt.Errorf("freezer: freeze processes: %w", err)
+			return fmt.Errorf("freezer: freeze processes: %w", berr)
 		}
 		backoff = min(2*backoff, 10*time.Millisecond)
 	}
@@ -52,11 +65,19 @@ func (h *Hierarchy) FreezeProcesses(ctx context.Context) error {
 
 // freezeAllTasks is one pass of try_to_freeze_tasks: it sends a freeze
 // request to every freezable task and returns those not yet frozen enough.
-// It holds cgroup_mutex so that no attach drops a request meanwhile.
-func (h *Hierarchy) freezeAllTasks() []*Task {
+// It holds cgroup_mutex so that no attach drops a request meanwhile, and
+// gives up (ECANCELED, ENODEV) if the suspend it serves has been ended by a
+// resume or a shutdown, which take the same mutex after ending it.
+func (h *Hierarchy) freezeAllTasks(epoch uint64) ([]*Task, error) {
 	var busy []*Task
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
+	switch {
+	case h.dying.Load():
+		return nil, syscall.ENODEV
+	case h.suspend.Load() != epoch:
+		return nil, syscall.ECANCELED
+	}
 	h.eachCgroupLocked(func(c *Cgroup) {
 		for t := range c.Tasks() {
 			if t.noFreeze {
@@ -70,15 +91,26 @@ func (h *Hierarchy) freezeAllTasks() []*Task {
 			t.unlock()
 		}
 	})
-	return busy
+	return busy, nil
+}
+
+// endSuspend ends the system suspend in effect, if any.
+func (h *Hierarchy) endSuspend() {
+	for {
+		e := h.suspend.Load()
+		if e&1 == 0 || h.suspend.CompareAndSwap(e, e+1) {
+			return
+		}
+	}
 }
 
 // ThawProcesses ends a system suspend, as thaw_processes does: it thaws every
 // task except those in a FREEZING or FROZEN cgroup (cgroup_freezing_or_frozen,
 // the 2010 widening of the patch's cgroup_frozen), so resume never undoes a
-// cgroup freeze. It does not block beyond the library's locks.
+// cgroup freeze. A FreezeProcesses still waiting gives up. It does not block
+// beyond the library's locks.
 func (h *Hierarchy) ThawProcesses() {
-	h.suspending.Store(false)
+	h.endSuspend()
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
 	h.eachCgroupLocked(func(c *Cgroup) {
@@ -89,5 +121,5 @@ func (h *Hierarchy) ThawProcesses() {
 			t.thawTask()
 		}
 	})
-	h.debug("suspend thaw", slog.Bool("done", true))
+	h.debug("suspend thaw", slog.Uint64("epoch", h.suspend.Load()))
 }

@@ -60,7 +60,8 @@ type Task struct {
 	trapped    bool // in a ptrace stop (t)
 	ptraced    bool // a tracer is attached
 	stopBelow  bool // a group stop that a ptrace stop replaced; restored on detach
-	exiting    bool // PF_EXITING: past its last safe point
+	killed     bool // took SIGKILL: its defers run; no more signals, freezes still
+	exiting    bool // PF_EXITING: in exit, past its last safe point
 	frozenEnuf bool // counted in cgroup.counts as frozen enough
 	run        runState
 	intr       chan struct{} // closed when a pending bit is set; nil until asked for
@@ -107,7 +108,9 @@ func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
 	t.taskLock.init(classTaskLock, h.chk)
 	t.sigLock.init(classSigLock, h.chk)
 	for _, o := range opts {
-		o(t)
+		if o != nil {
+			o(t)
+		}
 	}
 	return t
 }
@@ -159,7 +162,10 @@ func (t *Task) exit() {
 	delete(h.tasks, t.pid)
 	h.cssSetLock.Unlock()
 
-	h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path))
+	if h.log != nil {
+		h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
+			slog.String("state", h.freezer.stateName(c)), slog.Bool("killed", t.killed))
+	}
 	close(t.done)
 }
 
@@ -237,10 +243,14 @@ func (t *Task) statLocked() TaskStat {
 }
 
 // setPendingLocked raises pending bits and interrupts an interruptible wait:
-// signal_wake_up. The caller holds siglock. Signals to an exiting task are
-// dropped, as a dying task takes no more signals.
+// signal_wake_up. The caller holds siglock. Signals to a killed task are
+// dropped, as a dying task takes no more signals; its deferred calls still run
+// user code, so it can still be frozen.
 func (t *Task) setPendingLocked(bits uint32) {
-	if t.exiting {
+	if t.killed {
+		bits &= pendFreeze
+	}
+	if t.exiting || bits == 0 {
 		return
 	}
 	t.pending.Or(bits)
@@ -257,7 +267,7 @@ func (t *Task) setPendingLocked(bits uint32) {
 func (t *Task) Kill() {
 	t.lock()
 	defer t.unlock()
-	if t.exiting {
+	if t.killed || t.exiting {
 		return
 	}
 	t.setPendingLocked(pendKill)
@@ -303,7 +313,7 @@ func (t *Task) Continue() {
 func (t *Task) Trace() {
 	t.lock()
 	defer t.unlock()
-	if t.ptraced || t.exiting {
+	if t.ptraced || t.killed || t.exiting {
 		return
 	}
 	t.ptraced = true

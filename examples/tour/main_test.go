@@ -1,28 +1,42 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/cgfreezer/freezer"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/tour.golden with the current transcript")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// TestTour runs the tour to completion and checks its transcript, which is
-// deterministic: PIDs are handed out in order and every step waits for the
-// state it shows.
+// TestTour runs the tour to completion, with lock checks on, and compares its
+// transcript with testdata/tour.golden. The transcript is deterministic: PIDs
+// are handed out in order and every step waits for the state it shows.
 func TestTour(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, false, ""); err != nil {
-		t.Fatal(err)
+	if err := run(&out, nil, "", freezer.WithLockChecks()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	want, err := os.ReadFile(filepath.Join("testdata", "tour.golden"))
+	golden := filepath.Join("testdata", "tour.golden")
+	if *update {
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,19 +45,90 @@ func TestTour(t *testing.T) {
 	}
 }
 
-// TestTourTrace runs the tour with tracing and logging on: the flags work and
-// the trace file is written.
-func TestTourTrace(t *testing.T) {
+// TestTourDebugAndTrace runs the tour with -debug and -trace: the transcript
+// is unchanged, the log has a debug record for every kind of freezer event,
+// and the trace has the scenes' regions and the refrigerator's.
+func TestTourDebugAndTrace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tour.trace")
-	var out bytes.Buffer
-	if err := run(&out, true, path); err != nil {
-		t.Fatal(err)
+	var out, plain, log bytes.Buffer
+	if err := run(&out, &log, path, freezer.WithLockChecks()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	fi, err := os.Stat(path)
+	if err := run(&plain, nil, ""); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if diff := cmp.Diff(plain.String(), out.String()); diff != "" {
+		t.Errorf("transcript with -debug -trace differs (-plain +debug):\n%s", diff)
+	}
+
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(&log)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, "level=DEBUG") {
+			t.Errorf("log record not at debug level: %s", line)
+		}
+		for _, msg := range []string{"freeze request", "refrigerator enter", "refrigerator exit", "state", "attach", "fork", "exit"} {
+			if strings.Contains(line, `msg="`+msg+`"`) || strings.Contains(line, "msg="+msg+" ") {
+				seen[msg] = true
+			}
+		}
+	}
+	for _, msg := range []string{"freeze request", "refrigerator enter", "refrigerator exit", "state", "attach", "fork", "exit"} {
+		if !seen[msg] {
+			t.Errorf("no %q record in the -debug log", msg)
+		}
+	}
+
+	trace, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Size() == 0 {
-		t.Error("trace file is empty")
+	for _, region := range []string{"freezer.refrigerator", "scene 2. Freeze and thaw"} {
+		if !bytes.Contains(trace, []byte(region)) {
+			t.Errorf("trace has no %q region", region)
+		}
+	}
+}
+
+// TestTourDebugRecordsNameTaskAndCgroup checks issue 5's observability rule
+// on the tour's log: every record of a task event (freeze request,
+// refrigerator entry and exit, attach, fork, exit) names the task's pid and
+// its cgroup, and every state change names the cgroup and the states.
+func TestTourDebugRecordsNameTaskAndCgroup(t *testing.T) {
+	var out, log bytes.Buffer
+	if err := run(&out, &log, "", freezer.WithLockChecks()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	msgRE := regexp.MustCompile(`msg=("[^"]*"|\S+)`)
+	missing := map[string]bool{}
+	sc := bufio.NewScanner(&log)
+	for sc.Scan() {
+		line := sc.Text()
+		m := msgRE.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("record without msg: %s", line)
+			continue
+		}
+		msg := strings.Trim(m[1], `"`)
+		var need [][]string // each entry: one of these keys must be present
+		switch msg {
+		case "state":
+			need = [][]string{{"cgroup="}, {"from="}, {"to="}}
+		case "attach":
+			need = [][]string{{"pid="}, {"cgroup=", "to="}}
+		case "freeze request", "refrigerator enter", "refrigerator exit", "fork", "exit":
+			need = [][]string{{"pid="}, {"cgroup="}}
+		}
+		for _, keys := range need {
+			found := false
+			for _, key := range keys {
+				found = found || strings.Contains(line, " "+key)
+			}
+			if k := fmt.Sprintf("%q lacks %s", msg, strings.Join(keys, " or ")); !found && !missing[k] {
+				missing[k] = true
+				t.Errorf("%s: %s", k, line)
+			}
+		}
 	}
 }

@@ -1,0 +1,516 @@
+package freezer_test
+
+// Benchmarks, each beside the baseline it is compared with, so that every
+// comparison is made in one run:
+//
+//	go test -run '^$' -bench . -benchmem
+//
+// The baselines are what a user would write instead of this library: a bare
+// atomic.Bool load at a safe point, and a hand-written pause gate (an atomic
+// flag checked at safe points, and a channel that parked workers wait on
+// until the resume closes it). Benchmarks run without lock checks: they
+// measure the library as a program would use it.
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cgfreezer/freezer"
+)
+
+var sink bool
+
+// BenchmarkTryToFreeze is the fast path: a safe point with nothing pending,
+// from inside a task.
+func BenchmarkTryToFreeze(b *testing.B) {
+	h := freezer.New()
+	defer benchShutdown(b, h)
+	done := make(chan struct{})
+	n := b.N
+	b.ResetTimer()
+	_, err := h.Root().Spawn("bench", func(t *freezer.Task) {
+		var froze bool
+		for i := 0; i < n; i++ {
+			froze = t.TryToFreeze()
+		}
+		sink = froze
+		close(done)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	<-done
+}
+
+// BenchmarkTryToFreezeBaseline is the same loop over a bare atomic.Bool load.
+func BenchmarkTryToFreezeBaseline(b *testing.B) {
+	var flag atomic.Bool
+	done := make(chan struct{})
+	n := b.N
+	b.ResetTimer()
+	go func() {
+		var v bool
+		for i := 0; i < n; i++ {
+			v = flag.Load()
+		}
+		sink = v
+		close(done)
+	}()
+	<-done
+}
+
+// taskCounts are the sizes DESIGN.md's targets name.
+var taskCounts = []int{1000, 10000, 100000}
+
+// latency accumulates the two figures of a freeze/thaw benchmark.
+type latency struct{ freeze, thaw time.Duration }
+
+func (l latency) report(b *testing.B) {
+	b.ReportMetric(float64(l.freeze.Nanoseconds())/float64(b.N), "freeze-ns/op")
+	b.ReportMetric(float64(l.thaw.Nanoseconds())/float64(b.N), "thaw-ns/op")
+	b.ReportMetric(0, "ns/op") // the two figures above are the result
+}
+
+// countdown closes done when Add has been called n times.
+type countdown struct {
+	left atomic.Int64
+	done chan struct{}
+}
+
+func newCountdown(n int) *countdown {
+	c := &countdown{done: make(chan struct{})}
+	c.left.Store(int64(n))
+	return c
+}
+
+func (c *countdown) Add() {
+	if c.left.Add(-1) == 0 {
+		close(c.done)
+	}
+}
+
+// BenchmarkFreezeBusy: tasks call TryToFreeze in a loop and yield every 64
+// rounds. freeze-ns is Freeze until WaitFrozen returns; thaw-ns is Thaw until
+// every task has run again.
+func BenchmarkFreezeBusy(b *testing.B) {
+	for _, n := range taskCounts {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			benchLibrary(b, n, func(t *freezer.Task, resumed func()) {
+				for i := 1; ; i++ {
+					if t.TryToFreeze() {
+						resumed()
+					}
+					if i%64 == 0 {
+						runtime.Gosched()
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFreezeBusyBaseline is the hand-written channel gate doing the same
+// work.
+func BenchmarkFreezeBusyBaseline(b *testing.B) {
+	for _, n := range taskCounts {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			benchGate(b, n, func(g *gate, stop <-chan struct{}) {
+				for i := 1; ; i++ {
+					if g.checkpoint(stop) {
+						return
+					}
+					if i%64 == 0 {
+						runtime.Gosched()
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFreezeSleeping: tasks blocked in an interruptible wait, which the
+// freeze request must wake. The wait is the task's own select on its
+// Interrupt channel (what Wait does inside), so that the task can report that
+// it ran again after the thaw.
+func BenchmarkFreezeSleeping(b *testing.B) {
+	for _, n := range taskCounts {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			never := make(chan struct{})
+			benchLibrary(b, n, func(t *freezer.Task, resumed func()) {
+				for {
+					select {
+					case <-never:
+					case <-t.Interrupt():
+					}
+					if t.TryToFreeze() {
+						resumed()
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFreezeSleepingBaseline: the gate for sleeping workers, which must
+// select on a pause channel beside their work so that a pause can wake them.
+func BenchmarkFreezeSleepingBaseline(b *testing.B) {
+	for _, n := range taskCounts {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			never := make(chan struct{})
+			benchGate(b, n, func(g *gate, stop <-chan struct{}) {
+				for {
+					select {
+					case <-never:
+					case <-g.pausing():
+					case <-stop:
+						return
+					}
+					if g.checkpoint(stop) {
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// benchLibrary spawns n tasks running fn in one cgroup and measures b.N
+// freeze/thaw cycles.
+func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func())) {
+	h := freezer.New()
+	defer benchShutdown(b, h)
+	c, err := h.Root().Mkdir("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cd atomic.Pointer[countdown]
+	cd.Store(newCountdown(n))
+	resumed := func() { cd.Load().Add() }
+	// Every task must be inside fn before the first freeze: one frozen at
+	// its first safe point (before fn) would never report that it resumed.
+	started := newCountdown(n)
+	for i := 0; i < n; i++ {
+		if _, err := c.Spawn("w", func(t *freezer.Task) { started.Add(); fn(t, resumed) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-started.done
+	ctx := context.Background()
+	var l latency
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cd.Store(newCountdown(n))
+		start := time.Now()
+		if err := c.Freeze(); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.WaitFrozen(ctx); err != nil {
+			b.Fatal(err)
+		}
+		l.freeze += time.Since(start)
+		down := cd.Load()
+		start = time.Now()
+		if err := c.Thaw(); err != nil {
+			b.Fatal(err)
+		}
+		<-down.done
+		l.thaw += time.Since(start)
+	}
+	b.StopTimer()
+	l.report(b)
+}
+
+// gate is the hand-written pause gate a user would write instead: an atomic
+// flag checked at safe points, a channel parked workers wait on until the
+// resume closes it, and counters so the pauser knows when all are parked and
+// when all have run again.
+type gate struct {
+	paused  atomic.Bool
+	mu      sync.Mutex
+	ch      chan struct{} // closed by resume
+	pause   chan struct{} // closed by pause, to wake sleeping workers
+	parked  *countdown
+	resumed *countdown
+}
+
+func (g *gate) pausing() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pause
+}
+
+// checkpoint parks the worker while the gate is paused. It reports whether
+// the worker must stop.
+func (g *gate) checkpoint(stop <-chan struct{}) bool {
+	if !g.paused.Load() {
+		return false
+	}
+	g.mu.Lock()
+	ch, parked, resumed := g.ch, g.parked, g.resumed
+	g.mu.Unlock()
+	parked.Add()
+	select {
+	case <-ch:
+	case <-stop:
+		return true
+	}
+	resumed.Add()
+	return false
+}
+
+func benchGate(b *testing.B, n int, worker func(g *gate, stop <-chan struct{})) {
+	g := &gate{ch: make(chan struct{}), pause: make(chan struct{})}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			worker(g, stop)
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	var l latency
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		parked, resumed := newCountdown(n), newCountdown(n)
+		start := time.Now()
+		g.mu.Lock()
+		g.ch, g.parked, g.resumed = make(chan struct{}), parked, resumed
+		close(g.pause)
+		g.mu.Unlock()
+		g.paused.Store(true)
+		<-parked.done
+		l.freeze += time.Since(start)
+		start = time.Now()
+		g.mu.Lock()
+		g.paused.Store(false)
+		g.pause = make(chan struct{})
+		close(g.ch)
+		g.mu.Unlock()
+		<-resumed.done
+		l.thaw += time.Since(start)
+	}
+	b.StopTimer()
+	l.report(b)
+}
+
+// BenchmarkReadStateFreezing reads freezer.state of a FREEZING cgroup: O(1),
+// the same cost for 100,000 tasks as for one.
+func BenchmarkReadStateFreezing(b *testing.B) {
+	for _, n := range []int{1, 100000} {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			h := freezer.New()
+			defer benchShutdown(b, h)
+			c, err := h.Root().Mkdir("bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			release := make(chan struct{})
+			defer close(release)
+			// One task in an uninterruptible wait keeps the cgroup FREEZING.
+			if _, err := c.Spawn("dwait", func(t *freezer.Task) { t.WaitUninterruptible(release) }); err != nil {
+				b.Fatal(err)
+			}
+			never := make(chan struct{})
+			for i := 1; i < n; i++ {
+				if _, err := c.Spawn("s", func(t *freezer.Task) { t.Wait(never) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for {
+				if st := firstTask(c).Stat(); st.State == 'D' {
+					break
+				}
+				runtime.Gosched()
+			}
+			_ = c.Freeze() // EBUSY: the D task
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				data, err := h.ReadFile("/bench/freezer.state")
+				if err != nil || string(data) != "FREEZING\n" {
+					b.Fatalf("read %q, %v", data, err)
+				}
+			}
+		})
+	}
+}
+
+func firstTask(c *freezer.Cgroup) *freezer.Task {
+	for t := range c.Tasks() {
+		return t
+	}
+	return nil
+}
+
+// BenchmarkSpawn starts a task that returns at once, and waits for it.
+func BenchmarkSpawn(b *testing.B) {
+	h := freezer.New()
+	defer benchShutdown(b, h)
+	c := h.Root()
+	nop := func(*freezer.Task) {}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t, err := c.Spawn("nop", nop)
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-t.Done()
+	}
+}
+
+// BenchmarkSpawnBaseline is a bare go statement doing the same.
+func BenchmarkSpawnBaseline(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		done := make(chan struct{})
+		go func() { close(done) }()
+		<-done
+	}
+}
+
+// BenchmarkForkStorm: 8 tasks each fork children (which exit at once) as
+// fast as they can; ns/op is per fork.
+func BenchmarkForkStorm(b *testing.B) {
+	h := freezer.New()
+	defer benchShutdown(b, h)
+	c, err := h.Root().Mkdir("storm")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const parents = 8
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	nop := func(*freezer.Task) {}
+	b.ResetTimer()
+	for p := 0; p < parents; p++ {
+		wg.Add(1)
+		if _, err := c.Spawn("parent", func(t *freezer.Task) {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if _, err := t.Fork("child", nop); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wg.Wait()
+}
+
+// BenchmarkForkStormBaseline: 8 goroutines each start goroutines that exit at
+// once.
+func BenchmarkForkStormBaseline(b *testing.B) {
+	const parents = 8
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg, kids sync.WaitGroup
+	for p := 0; p < parents; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				kids.Add(1)
+				go kids.Done()
+			}
+		}()
+	}
+	wg.Wait()
+	kids.Wait()
+}
+
+// BenchmarkMemoryPerTask measures heap and stack in use per task with 100,000
+// parked tasks (sleeping in Wait), against bare goroutines parked on a
+// channel. The figure that DESIGN.md bounds is the difference: the library's
+// state per task beyond the goroutine.
+func BenchmarkMemoryPerTask(b *testing.B) {
+	const n = 100000
+	for i := 0; i < b.N; i++ {
+		h := freezer.New()
+		c, err := h.Root().Mkdir("mem")
+		if err != nil {
+			b.Fatal(err)
+		}
+		never := make(chan struct{})
+		before := inUse()
+		for j := 0; j < n; j++ {
+			if _, err := c.Spawn("w", func(t *freezer.Task) { t.Wait(never) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		waitParked(c, n)
+		after := inUse()
+		b.ReportMetric(float64(after-before)/n, "bytes/task")
+		benchShutdown(b, h)
+	}
+}
+
+func BenchmarkMemoryPerTaskBaseline(b *testing.B) {
+	const n = 100000
+	for i := 0; i < b.N; i++ {
+		never := make(chan struct{})
+		var parked sync.WaitGroup
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		before := inUse()
+		for j := 0; j < n; j++ {
+			wg.Add(1)
+			parked.Add(1)
+			go func() {
+				defer wg.Done()
+				parked.Done()
+				select {
+				case <-never:
+				case <-stop:
+				}
+			}()
+		}
+		parked.Wait()
+		after := inUse()
+		b.ReportMetric(float64(after-before)/n, "bytes/task")
+		close(stop)
+		wg.Wait()
+	}
+}
+
+func inUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
+}
+
+// waitParked waits until every task of c is in its interruptible wait.
+func waitParked(c *freezer.Cgroup, n int) {
+	for {
+		s := 0
+		for t := range c.Tasks() {
+			if t.Stat().State == 'S' {
+				s++
+			}
+		}
+		if s == n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+func benchShutdown(b *testing.B, h *freezer.Hierarchy) {
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -57,17 +57,33 @@ type Subsystem interface {
 }
 
 // BaseSubsystem implements every hook of [Subsystem] but Name as a no-op, for
-// embedding.
+// embedding: a kernel subsystem leaves the hooks it does not need NULL. Its
+// zero value is ready to use.
 type BaseSubsystem struct{}
 
-func (BaseSubsystem) Create(*Cgroup) (any, error)    { return nil, nil }
-func (BaseSubsystem) Destroy(*Cgroup)                {}
-func (BaseSubsystem) Populate(*Cgroup) []File        { return nil }
-func (BaseSubsystem) CanFork(*Cgroup) error          { return nil }
-func (BaseSubsystem) Fork(*Task)                     {}
+// Create returns no state (css_alloc with nothing to allocate).
+func (BaseSubsystem) Create(*Cgroup) (any, error) { return nil, nil }
+
+// Destroy does nothing.
+func (BaseSubsystem) Destroy(*Cgroup) {}
+
+// Populate adds no control files.
+func (BaseSubsystem) Populate(*Cgroup) []File { return nil }
+
+// CanFork allows every fork.
+func (BaseSubsystem) CanFork(*Cgroup) error { return nil }
+
+// Fork does nothing.
+func (BaseSubsystem) Fork(*Task) {}
+
+// CanAttach allows every attach.
 func (BaseSubsystem) CanAttach(*Cgroup, *Task) error { return nil }
+
+// Attach does nothing.
 func (BaseSubsystem) Attach(*Cgroup, *Cgroup, *Task) {}
-func (BaseSubsystem) Exit(*Cgroup, *Task)            {}
+
+// Exit does nothing.
+func (BaseSubsystem) Exit(*Cgroup, *Task) {}
 
 // File is a control file of a subsystem: the kernel's struct cftype. Its full
 // name is the subsystem's name, a dot, and Name. Read and Write get the cgroup
@@ -106,7 +122,8 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithSubsystem binds a subsystem of the caller's to the hierarchy, after the
-// freezer. Its Create runs for the root cgroup during [New].
+// freezer, as a SUBSYS() line in cgroup_subsys.h binds one to the kernel. Its
+// Create runs for the root cgroup during [New].
 func WithSubsystem(ss Subsystem) Option {
 	return func(h *Hierarchy) { h.subsys = append(h.subsys, ss) }
 }
@@ -143,9 +160,10 @@ type Hierarchy struct {
 // suspending reports whether a system suspend is in effect.
 func (h *Hierarchy) suspending() bool { return h.suspend.Load()&1 == 1 }
 
-// New mounts a hierarchy with the freezer subsystem bound and returns it. The
-// root cgroup exists at once; it has a tasks file but, as in the kernel, no
-// freezer.state: the root is not freezable.
+// New mounts a hierarchy with the freezer subsystem bound and returns it, as
+// mounting cgroupfs with -o freezer does. The root cgroup exists at once; it
+// has a tasks file but, as in the kernel, no freezer.state: the root is not
+// freezable. New does not block.
 func New(opts ...Option) *Hierarchy {
 	h := &Hierarchy{tasks: make(map[int]*Task)}
 	h.freezer = &freezerSubsys{h: h}
@@ -172,7 +190,8 @@ func (h *Hierarchy) debug(msg string, attrs ...slog.Attr) {
 	}
 }
 
-// Root returns the root cgroup, "/".
+// Root returns the root cgroup, "/" (the kernel's dummytop). It does not
+// block.
 func (h *Hierarchy) Root() *Cgroup { return h.root }
 
 // Cgroup is one directory of a hierarchy: the kernel's struct cgroup. Get one
@@ -232,17 +251,20 @@ func (h *Hierarchy) newCgroup(parent *Cgroup, name string) (*Cgroup, error) {
 }
 
 // Path returns the cgroup's path from the root of its hierarchy, such as
-// "/jobs/a"; the root is "/".
+// "/jobs/a"; the root is "/" (cgroup_path). It does not block.
 func (c *Cgroup) Path() string { return c.path }
 
-// Parent returns the parent cgroup, or nil for the root.
+// Parent returns the parent cgroup, or nil for the root (cgroup->parent). It
+// does not block.
 func (c *Cgroup) Parent() *Cgroup { return c.parent }
 
-// Hierarchy returns the hierarchy the cgroup belongs to.
+// Hierarchy returns the hierarchy the cgroup belongs to (cgroup->root). It
+// does not block.
 func (c *Cgroup) Hierarchy() *Hierarchy { return c.h }
 
 // SubsysState returns the state that ss's Create returned for this cgroup
-// (the kernel's cgroup_subsys_state), or nil if ss is not bound.
+// (the kernel's cgroup_subsys_state, cgroup->subsys[id]), or nil if ss is not
+// bound. It does not block.
 func (c *Cgroup) SubsysState(ss Subsystem) any {
 	for i, s := range c.h.subsys {
 		if s == ss {
@@ -252,7 +274,8 @@ func (c *Cgroup) SubsysState(ss Subsystem) any {
 	return nil
 }
 
-// Files returns the names of the cgroup's control files, sorted.
+// Files returns the names of the cgroup's control files, sorted: what ls shows
+// in its cgroupfs directory, besides the child cgroups. It does not block.
 func (c *Cgroup) Files() []string {
 	names := make([]string, 0, len(c.files))
 	for n := range c.files {
@@ -262,7 +285,8 @@ func (c *Cgroup) Files() []string {
 	return names
 }
 
-// Children returns the cgroup's child cgroups, sorted by name.
+// Children returns the cgroup's child cgroups, sorted by name (cgroup->children).
+// It takes cgroup_mutex.
 func (c *Cgroup) Children() []*Cgroup {
 	c.h.cgroupMutex.Lock()
 	defer c.h.cgroupMutex.Unlock()
@@ -274,7 +298,8 @@ func (c *Cgroup) Children() []*Cgroup {
 	return kids
 }
 
-// Removed reports whether the cgroup has been removed.
+// Removed reports whether the cgroup has been removed (cgroup_is_removed). It
+// does not block.
 func (c *Cgroup) Removed() bool { return c.removed.Load() }
 
 func pathErr(op, path string, err error) error {
@@ -299,7 +324,7 @@ func validName(name string) error {
 }
 
 // Mkdir creates a child cgroup named name, running every subsystem's Create
-// and Populate. It fails with EEXIST if a child or control file of that name
+// and Populate: cgroup_mkdir. It fails with EEXIST if a child or control file of that name
 // exists, ENODEV if c has been removed, EINVAL for a name with a slash or NUL
 // byte, and ENAMETOOLONG past 255 bytes. It takes cgroup_mutex.
 func (c *Cgroup) Mkdir(name string) (*Cgroup, error) {
@@ -333,7 +358,7 @@ func (c *Cgroup) mkdirLocked(name string) (*Cgroup, error) {
 	return child, nil
 }
 
-// Remove removes the cgroup, like rmdir(2). It fails with EBUSY while the
+// Remove removes the cgroup, like rmdir(2) (cgroup_rmdir). It fails with EBUSY while the
 // cgroup has tasks or children, EBUSY for the root, and ENODEV if it is
 // already removed. Waiters on the cgroup ([Cgroup.WaitFrozen]) return ENODEV.
 // It takes cgroup_mutex.
@@ -370,9 +395,11 @@ func (c *Cgroup) removeLocked(gone syscall.Errno) error {
 
 // Tasks returns an iterator over the tasks in the cgroup, in no fixed order:
 // cgroup_iter_start, cgroup_iter_next and cgroup_iter_end. The iteration
-// holds css_set_lock for reading, so the set cannot change under it; the loop
-// body may inspect and signal tasks (Stat, Kill, Stop, Continue) but must not
-// fork, attach, freeze, or read or write control files.
+// holds css_set_lock for reading, so the set cannot change under it, and
+// forks, attaches and exits in the hierarchy wait until the loop ends. The
+// loop body may inspect and signal tasks ([Task.Stat], [Task.Kill],
+// [Task.Stop], [Task.Continue]) but must not fork, attach, freeze, read the
+// state, or read or write control files.
 func (c *Cgroup) Tasks() iter.Seq[*Task] {
 	return func(yield func(*Task) bool) {
 		c.h.cssSetLock.RLock()
@@ -385,7 +412,8 @@ func (c *Cgroup) Tasks() iter.Seq[*Task] {
 	}
 }
 
-// PIDs returns the PIDs of the cgroup's tasks, ascending: the tasks file.
+// PIDs returns the PIDs of the cgroup's tasks, ascending: the tasks file
+// (cgroup_tasks_read). It takes css_set_lock for reading.
 func (c *Cgroup) PIDs() []int {
 	var pids []int
 	for t := range c.Tasks() {
@@ -473,7 +501,8 @@ func (c *Cgroup) watch() (<-chan struct{}, func()) {
 }
 
 // Spawn starts a new task running fn in c, like a process forked from outside
-// the hierarchy and placed in c. The subsystems' CanFork hooks may refuse it:
+// the hierarchy and placed in c (copy_process with the subsystems' fork
+// hooks, [Subsystem.CanFork] and [Subsystem.Fork]). The hooks may refuse it:
 // the freezer refuses a FROZEN cgroup with EBUSY. In a FREEZING cgroup the
 // task gets a freeze request and freezes before fn runs. It fails with ENODEV
 // if c has been removed or the hierarchy is shut down. It does not block.
@@ -545,7 +574,7 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 }
 
 // Attach moves t into c: cgroup_attach_task, as writing t's PID to c's tasks
-// file does. The subsystems' CanAttach hooks may refuse: the freezer refuses
+// file does. The subsystems' [Subsystem.CanAttach] hooks may refuse: the freezer refuses
 // with EBUSY if c is FROZEN or t is frozen enough. Moving a task to the
 // cgroup it is in does nothing. It fails with ESRCH if t has exited, EINVAL if
 // t belongs to another hierarchy, and ENODEV if c has been removed. It takes
@@ -602,7 +631,8 @@ func (c *Cgroup) attachLocked(t *Task) error {
 	return nil
 }
 
-// Task returns the live task with the given PID.
+// Task returns the live task with the given PID (find_task_by_vpid). It
+// takes css_set_lock for reading.
 func (h *Hierarchy) Task(pid int) (*Task, bool) {
 	h.cssSetLock.RLock()
 	defer h.cssSetLock.RUnlock()
@@ -671,7 +701,9 @@ func split(path string) (dir, last string, err error) {
 	return p[:i+1], p[i+1:], nil
 }
 
-// Lookup returns the cgroup at path, such as "/jobs/a".
+// Lookup returns the cgroup at path, such as "/jobs/a", as a path walk in
+// cgroupfs finds its directory. Errors are *fs.PathError values: ENOENT,
+// ENOTDIR. It takes cgroup_mutex.
 func (h *Hierarchy) Lookup(path string) (*Cgroup, error) {
 	if path == "" {
 		return nil, pathErr("lookup", path, syscall.ENOENT)
@@ -685,9 +717,9 @@ func (h *Hierarchy) Lookup(path string) (*Cgroup, error) {
 	return c, nil
 }
 
-// Mkdir creates the cgroup at path, as mkdir(2) in cgroupfs: ENOENT if the
-// parent does not exist, EEXIST if the name is taken, by a cgroup or a
-// control file.
+// Mkdir creates the cgroup at path, as mkdir(2) in cgroupfs (cgroup_mkdir):
+// ENOENT if the parent does not exist, EEXIST if the name is taken, by a
+// cgroup or a control file. It takes cgroup_mutex.
 func (h *Hierarchy) Mkdir(path string) error {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
@@ -708,9 +740,10 @@ func (h *Hierarchy) Mkdir(path string) error {
 	return nil
 }
 
-// Rmdir removes the cgroup at path, as rmdir(2) in cgroupfs: ENOENT if it does
-// not exist, ENOTDIR for a control file, EBUSY for the root or a cgroup with
-// tasks or children.
+// Rmdir removes the cgroup at path, as rmdir(2) in cgroupfs (cgroup_rmdir):
+// ENOENT if it does not exist, ENOTDIR for a control file, EBUSY for the root
+// or a cgroup with tasks or children, EINVAL for a path ending in ".". It
+// takes cgroup_mutex.
 func (h *Hierarchy) Rmdir(path string) error {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
@@ -772,7 +805,9 @@ func (h *Hierarchy) lookupFile(path string) (*Cgroup, File, error) {
 // ReadFile reads the control file at path, such as "/jobs/freezer.state" or
 // "/jobs/tasks". Errors are *fs.PathError values around a syscall.Errno, as
 // os.ReadFile on a real cgroupfs returns: ENOENT for no such file, EISDIR for
-// a cgroup, ENODEV for a cgroup removed during the read.
+// a cgroup, ENOTDIR for a file named with a trailing slash, ENODEV for a
+// cgroup removed during the read. It takes the locks the file's read handler
+// takes (cgroup_file_read).
 func (h *Hierarchy) ReadFile(path string) ([]byte, error) {
 	c, f, err := h.lookupFile(path)
 	if err != nil {
@@ -799,7 +834,9 @@ func (c *Cgroup) readFile(f File, path string) ([]byte, error) {
 // "/jobs/freezer.state" or a PID to "/jobs/tasks", in one write(2). Errors
 // are *fs.PathError values around a syscall.Errno, as os.WriteFile on a real
 // cgroupfs returns; nothing changes when an error is returned, except that an
-// EBUSY write of FROZEN leaves the cgroup FREEZING, as the patch does.
+// EBUSY write of FROZEN leaves the cgroup FREEZING, as the patch does. It takes
+// the locks the file's write handler takes (cgroup_file_write), cgroup_mutex
+// for the freezer's and the tasks file.
 func (h *Hierarchy) WriteFile(path string, data []byte) error {
 	c, f, err := h.lookupFile(path)
 	if err != nil {
@@ -866,7 +903,8 @@ func writeTasks(c *Cgroup, data []byte) error {
 // be created and no freeze begun (ENODEV), so nothing refreezes a killed task. A task in an uninterruptible wait dies when the wait
 // ends; one that never reaches a safe point never dies. If ctx ends first,
 // Shutdown returns an error wrapping ctx.Err() whose *[BusyError] lists the
-// tasks still alive. It blocks.
+// tasks still alive. It blocks. It has no kernel counterpart: the kernel's
+// tasks are not all one program's.
 func (h *Hierarchy) Shutdown(ctx context.Context) error {
 	h.cgroupMutex.Lock()
 	h.cssSetLock.Lock()

@@ -22,15 +22,19 @@ import (
 type State int32
 
 const (
-	Running  State = iota // RUNNING: no freeze in effect
-	Freezing              // FREEZING: a freeze was asked for and some task is not yet frozen enough
-	Frozen                // FROZEN: every task is frozen enough
+	// Running is RUNNING (the patch's STATE_RUNNING): no freeze in effect.
+	Running State = iota
+	// Freezing is FREEZING (STATE_FREEZING): a freeze was asked for and some
+	// task is not yet frozen enough. It can be read, never written.
+	Freezing
+	// Frozen is FROZEN (STATE_FROZEN): every task is frozen enough.
+	Frozen
 )
 
 var stateNames = [...]string{Running: "RUNNING", Freezing: "FREEZING", Frozen: "FROZEN"}
 
-// String returns the state as freezer.state spells it: "RUNNING",
-// "FREEZING" or "FROZEN".
+// String returns the state as freezer.state spells it (freezer_state_strs):
+// "RUNNING", "FREEZING" or "FROZEN".
 func (s State) String() string {
 	if s >= 0 && int(s) < len(stateNames) {
 		return stateNames[s]
@@ -313,7 +317,8 @@ func (h *Hierarchy) eachCgroupLocked(fn func(*Cgroup)) {
 
 func (c *Cgroup) stateFile() string { return c.file("freezer.state") }
 
-// State returns the cgroup's freezer state, as reading freezer.state does: a
+// State returns the cgroup's freezer state, as reading freezer.state does
+// (freezer_read): a
 // FREEZING cgroup whose tasks are all frozen enough reads, and from then on
 // is, FROZEN. It is O(1); it may wait for an attach or fork in progress, so
 // that FROZEN is never reported while a newcomer is being linked. It must not
@@ -330,7 +335,7 @@ func (c *Cgroup) State() (State, error) {
 }
 
 // Freeze asks every task of the cgroup to freeze, as writing FROZEN to
-// freezer.state does, and returns at once without waiting for them: the
+// freezer.state does (freezer_write, freezer_freeze_tasks), and returns at once without waiting for them: the
 // cgroup is FROZEN if every task already is frozen enough (an empty cgroup
 // at once), FREEZING otherwise. If some task cannot freeze now (an
 // uninterruptible wait, NoFreeze) it returns an error for which
@@ -344,7 +349,7 @@ func (c *Cgroup) Freeze() error {
 }
 
 // Thaw thaws every task of the cgroup and cancels freeze requests not yet
-// honoured, as writing RUNNING to freezer.state does; it leaves stopped tasks
+// honoured, as writing RUNNING to freezer.state does (freezer_unfreeze_tasks); it leaves stopped tasks
 // stopped. Errors are as for [Cgroup.Freeze]. It takes cgroup_mutex and does
 // not wait for the tasks to run.
 func (c *Cgroup) Thaw() error {
@@ -363,7 +368,8 @@ func (c *Cgroup) writeState(goal State) error {
 
 // WaitFrozen blocks until the cgroup reads FROZEN, ctx ends (it returns
 // ctx.Err()), or the cgroup is removed (ENODEV). It does not freeze anything
-// itself; it waits on the cgroup's counters, not by polling.
+// itself (see [Cgroup.Freeze]); it waits on the cgroup's counters, not by
+// polling. It has no kernel counterpart: runc and LTP poll freezer.state.
 func (c *Cgroup) WaitFrozen(ctx context.Context) error {
 	for {
 		ch, done := c.watch()
@@ -382,7 +388,9 @@ func (c *Cgroup) WaitFrozen(ctx context.Context) error {
 	}
 }
 
-// FreezeContext freezes the cgroup and waits until it is FROZEN. While it
+// FreezeContext freezes the cgroup and blocks until it is FROZEN: the loop
+// that runc and LTP write around freezer.state, with no kernel counterpart.
+// While it
 // waits it re-issues the freeze whenever a task may have joined without a
 // freeze request (an attach into the cgroup, a thaw by someone else). An
 // EBUSY from a task that cannot freeze now is not an error: the request
@@ -466,6 +474,8 @@ type BusyError struct {
 	Tasks []TaskStat // ascending by PID, as they were when the error was made
 }
 
+// Error lists the busy tasks after the reason: "device or resource busy: busy
+// tasks: 3 (dwait, D)".
 func (e *BusyError) Error() string {
 	var b strings.Builder
 	if e.Err != nil {
@@ -480,9 +490,11 @@ func (e *BusyError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Err, so that errors.Is(err, syscall.EBUSY) or
+// errors.Is(err, context.DeadlineExceeded) holds.
 func (e *BusyError) Unwrap() error { return e.Err }
 
-// PIDs returns the PIDs of the busy tasks, ascending.
+// PIDs returns the PIDs of the busy tasks, ascending. It does not block.
 func (e *BusyError) PIDs() []int {
 	pids := make([]int, len(e.Tasks))
 	for i, t := range e.Tasks {

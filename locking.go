@@ -67,6 +67,7 @@ type LockOrderError struct {
 	Holding   string // a class already held that must not come before it
 }
 
+// Error names both locks, lockdep-style.
 func (e *LockOrderError) Error() string {
 	return "freezer: lock order violation: acquiring " + e.Acquiring + " while holding " + e.Holding
 }

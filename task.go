@@ -79,7 +79,8 @@ type TaskOption func(*Task)
 // NoFreeze marks the task as never freezing, like a kernel thread with
 // PF_NOFREEZE: freeze requests are not sent to it, a write of FROZEN to its
 // cgroup returns EBUSY, and the cgroup stays FREEZING while the task is in it.
-// System suspend skips it.
+// System suspend ([Hierarchy.FreezeProcesses]) skips it. A task forked by a
+// NoFreeze task is NoFreeze too, as a kernel thread's children are.
 func NoFreeze() TaskOption {
 	return func(t *Task) { t.noFreeze = true }
 }
@@ -177,9 +178,9 @@ func (t *Task) PID() int { return t.pid }
 // block.
 func (t *Task) Name() string { return t.name }
 
-// Cgroup returns the cgroup the task is in, or nil once it has exited. The
-// answer may be stale as soon as it is returned if another goroutine moves the
-// task.
+// Cgroup returns the cgroup the task is in (task_cgroup), or nil once it has
+// exited. The answer may be stale as soon as it is returned if another
+// goroutine moves the task. It takes the task's task_lock.
 func (t *Task) Cgroup() *Cgroup {
 	t.taskLock.Lock()
 	defer t.taskLock.Unlock()
@@ -187,11 +188,11 @@ func (t *Task) Cgroup() *Cgroup {
 }
 
 // Done returns a channel that is closed once the task has exited and left its
-// cgroup.
+// cgroup: what wait(2) on it would see. Done itself does not block.
 func (t *Task) Done() <-chan struct{} { return t.done }
 
 // Frozen reports whether the task is parked in the refrigerator: the kernel's
-// frozen(p).
+// frozen(p) (PF_FROZEN). It takes the task's task_lock.
 func (t *Task) Frozen() bool {
 	t.taskLock.Lock()
 	defer t.taskLock.Unlock()
@@ -200,7 +201,7 @@ func (t *Task) Frozen() bool {
 
 // Freezing reports whether the task has a freeze request it has not yet
 // honoured: the kernel's freezing(p) (TIF_FREEZE). A task that has entered the
-// refrigerator is frozen, no longer freezing.
+// refrigerator is frozen, no longer freezing. It does not block.
 func (t *Task) Freezing() bool {
 	return t.pending.Load()&pendFreeze != 0
 }
@@ -279,8 +280,8 @@ func (t *Task) Kill() {
 
 // Stop sends SIGSTOP. The task stops (state 'T') at its next safe point, or at
 // once if it is in an interruptible wait. A stopped task is frozen enough
-// while it has a freeze request, and a thaw leaves it stopped. It does not
-// block.
+// while it has a freeze request, and a thaw ([Cgroup.Thaw]) leaves it
+// stopped. It does not block.
 func (t *Task) Stop() {
 	t.lock()
 	defer t.unlock()
@@ -420,7 +421,7 @@ func (t *Task) Sleep(d time.Duration) {
 }
 
 // Wait blocks in an interruptible, freezable wait (state 'S') until ch is
-// ready (it can receive, or is closed). A freeze request or signal wakes it to
+// ready (it can receive, or is closed), like wait_event_interruptible. A freeze request or signal wakes it to
 // a safe point, after which it waits again; a ch that became ready while the
 // task was frozen is seen as soon as it is thawed. Wait ends with a safe point.
 // Call it only from the task's own goroutine.
@@ -453,7 +454,8 @@ func (t *Task) SleepUninterruptible(d time.Duration) {
 }
 
 // WaitUninterruptible blocks until ch is ready in an uninterruptible wait
-// (state 'D'): neither a freeze request nor a signal wakes it. It ends with a
+// (state 'D', TASK_UNINTERRUPTIBLE, like wait_event): neither a freeze
+// request nor a signal wakes it. It ends with a
 // safe point. Call it only from the task's own goroutine.
 func (t *Task) WaitUninterruptible(ch <-chan struct{}) {
 	t.enterWait(runDisk)
@@ -465,9 +467,9 @@ func (t *Task) WaitUninterruptible(ch <-chan struct{}) {
 // Fork starts a child task running fn in the calling task's cgroup, like
 // fork(2). The fork hooks of every subsystem run before the child does; in a
 // FREEZING cgroup the child gets a freeze request there and freezes before any
-// of fn runs. Fork ends with a safe point, as the return from the syscall is.
-// It fails with ENODEV once the hierarchy is shut down. Call it only from the
-// task's own goroutine.
+// of fn runs. Fork ends with a safe point, as the return from the syscall is,
+// so it blocks while the calling task is frozen there. It fails with ENODEV
+// once the hierarchy is shut down. Call it only from the task's own goroutine.
 func (t *Task) Fork(name string, fn func(*Task)) (*Task, error) {
 	child, err := t.h.fork(t, nil, name, fn, nil)
 	t.TryToFreeze()
@@ -478,7 +480,8 @@ func (t *Task) Fork(name string, fn func(*Task)) (*Task, error) {
 // as vfork(2) blocks until the child execs or exits. While it waits the parent
 // is in state 'D' but skip-counted (PF_FREEZER_SKIP): it does not hold up a
 // freeze, it is frozen enough once it has a freeze request, and it enters the
-// refrigerator as soon as the child is gone. Kill takes effect after the wait.
+// refrigerator as soon as the child is gone. [Task.Kill] takes effect after
+// the wait.
 // Call it only from the task's own goroutine.
 func (t *Task) Vfork(name string, fn func(*Task)) error {
 	child, err := t.h.fork(t, nil, name, fn, nil)

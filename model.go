@@ -117,21 +117,6 @@ type TaskInfo struct {
 	NoFreeze bool
 }
 
-// Snapshot is everything a [Model] says can be observed, in a form cmp.Diff
-// can compare with the real hierarchy's. The zero value is the empty
-// hierarchy of nothing.
-type Snapshot struct {
-	Cgroups []CgroupSnapshot // every live cgroup, sorted by path, the root first
-	Tasks   []TaskStat       // every live task, ascending by PID
-}
-
-// CgroupSnapshot is one cgroup of a [Snapshot].
-type CgroupSnapshot struct {
-	Path  string
-	State State // what a read of freezer.state returns; Running for the root, which has none
-	PIDs  []int // the tasks file, ascending
-}
-
 type modelCgroup struct {
 	name    string
 	path    string

@@ -939,6 +939,10 @@ func (sm *rmMachine) check() {
 	if diff := cmp.Diff(want, sm.snapshot(), rmLetters); diff != "" {
 		tb.Fatalf("snapshot mismatch (-want +got):\n%s", diff)
 	}
+	// The library's own Snapshot must say the same.
+	if diff := cmp.Diff(want, sm.h.Snapshot(), rmLetters); diff != "" {
+		tb.Fatalf("Hierarchy.Snapshot mismatch (-want +got):\n%s", diff)
+	}
 	sm.noteCoverage(want)
 }
 

@@ -2,17 +2,12 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/cgfreezer/freezer"
-	"github.com/google/go-cmp/cmp"
+	"github.com/cgfreezer/freezer/examples/internal/golden"
 	"go.uber.org/goleak"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/batch.golden with the current output")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
@@ -27,20 +22,5 @@ func TestBatch(t *testing.T) {
 	if err := run(&out, freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	golden := filepath.Join("testdata", "batch.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Errorf("output (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "batch.golden", out.Bytes())
 }

@@ -2,18 +2,16 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cgfreezer/freezer"
+	"github.com/cgfreezer/freezer/examples/internal/golden"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/demo.golden with the current transcript")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
@@ -31,19 +29,7 @@ func TestDemoScript(t *testing.T) {
 	if err := run(bytes.NewReader(script), &out, false, freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	golden := filepath.Join("testdata", "demo.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Errorf("transcript (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "demo.golden", out.Bytes())
 }
 
 // TestInteractivePrompt checks that, reading from a terminal, the shell

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,11 +11,10 @@ import (
 	"testing"
 
 	"github.com/cgfreezer/freezer"
+	"github.com/cgfreezer/freezer/examples/internal/golden"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/tour.golden with the current transcript")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
@@ -30,19 +28,7 @@ func TestTour(t *testing.T) {
 	if err := run(&out, nil, "", freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	golden := filepath.Join("testdata", "tour.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), out.String()); diff != "" {
-		t.Errorf("transcript (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "tour.golden", out.Bytes())
 }
 
 // TestTourDebugAndTrace runs the tour with -debug and -trace: the transcript

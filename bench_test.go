@@ -125,6 +125,11 @@ func BenchmarkFreezeBusyBaseline(b *testing.B) {
 						return
 					}
 					if i%64 == 0 {
+						select {
+						case <-stop: // the benchmark is over
+							return
+						default:
+						}
 						runtime.Gosched()
 					}
 				}
@@ -317,7 +322,8 @@ func BenchmarkReadStateFreezing(b *testing.B) {
 			release := make(chan struct{})
 			defer close(release)
 			// One task in an uninterruptible wait keeps the cgroup FREEZING.
-			if _, err := c.Spawn("dwait", func(t *freezer.Task) { t.WaitUninterruptible(release) }); err != nil {
+			d, err := c.Spawn("dwait", func(t *freezer.Task) { t.WaitUninterruptible(release) })
+			if err != nil {
 				b.Fatal(err)
 			}
 			never := make(chan struct{})
@@ -326,10 +332,7 @@ func BenchmarkReadStateFreezing(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			for {
-				if st := firstTask(c).Stat(); st.State == 'D' {
-					break
-				}
+			for d.Stat().State != 'D' {
 				runtime.Gosched()
 			}
 			_ = c.Freeze() // EBUSY: the D task
@@ -342,13 +345,6 @@ func BenchmarkReadStateFreezing(b *testing.B) {
 			}
 		})
 	}
-}
-
-func firstTask(c *freezer.Cgroup) *freezer.Task {
-	for t := range c.Tasks() {
-		return t
-	}
-	return nil
 }
 
 // BenchmarkSpawn starts a task that returns at once, and waits for it.

@@ -217,6 +217,10 @@ type Cgroup struct {
 	// sees both consistently: "every task is frozen enough" is hi == lo.
 	counts atomic.Uint64
 
+	// thaw is the channel that the next thaw of the cgroup closes, made
+	// when a task first waits on it (see thawChan).
+	thaw atomic.Pointer[chan struct{}]
+
 	// Waiters for a change (see watch): how many, and the channel that the
 	// next change closes.
 	waiters atomic.Int32
@@ -366,14 +370,14 @@ func (c *Cgroup) Remove() error {
 	h := c.h
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
-	return c.removeLocked(syscall.ENODEV)
+	return c.removeLocked()
 }
 
-func (c *Cgroup) removeLocked(gone syscall.Errno) error {
+func (c *Cgroup) removeLocked() error {
 	h := c.h
 	switch {
 	case c.removed.Load():
-		return pathErr("rmdir", c.path, gone)
+		return pathErr("rmdir", c.path, syscall.ENODEV)
 	case c.parent == nil, len(c.children) > 0:
 		return pathErr("rmdir", c.path, syscall.EBUSY)
 	}
@@ -768,7 +772,7 @@ func (h *Hierarchy) Rmdir(path string) error {
 		}
 		return pathErr("rmdir", path, syscall.ENOENT)
 	}
-	if err := c.removeLocked(syscall.ENOENT); err != nil {
+	if err := c.removeLocked(); err != nil {
 		return pathErr("rmdir", path, errnoOf(err))
 	}
 	return nil

@@ -165,7 +165,7 @@ fridge.go and task.go):
   - refrigerator: Task.refrigerator, a runtime/trace region.
   - freeze_task: Task.freezeTask; fake_signal_wake_up and signal_wake_up:
     Task.setPendingLocked; wake_up_process: Task.wakeLocked.
-  - thaw_process: Task.thawTask.
+  - thaw_process: Task.thawLocked, Cgroup.thawTasksLocked.
   - frozen(p), PF_FROZEN: [Task.Frozen], TaskStat.Frozen.
   - freezing(p), TIF_FREEZE: [Task.Freezing], TaskStat.Freezing.
   - freezer_should_skip, PF_FREEZER_SKIP, freezer_do_not_count and

@@ -279,9 +279,7 @@ func (f *freezerSubsys) unfreezeTasksLocked(c *Cgroup, fz *freezerCSS) {
 	h.cssSetLock.RLock()
 	fz.state.Store(int32(Running))
 	if !h.suspending() {
-		for t := c.first; t != nil; t = t.next {
-			t.thawTask()
-		}
+		c.thawTasksLocked()
 	}
 	h.cssSetLock.RUnlock()
 	fz.gen.Add(1)

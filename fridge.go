@@ -45,8 +45,9 @@ func (t *Task) safePoint() (froze bool) {
 			// A releaser (Continue, Untrace, Kill of a stopped task, the end
 			// of a vfork) moved the task straight into the refrigerator.
 			cg := t.cgroup
+			ch := cg.thawChan()
 			t.unlock()
-			t.refrigerator(cg, "released")
+			t.refrigerator(cg, ch, "released")
 			froze = true
 		case t.stopped || t.trapped:
 			t.unlock()
@@ -56,8 +57,9 @@ func (t *Task) safePoint() (froze bool) {
 			t.pending.And(^pendFreeze)
 			t.recalcLocked()
 			cg := t.cgroup
+			ch := cg.thawChan()
 			t.unlock()
-			t.refrigerator(cg, "request")
+			t.refrigerator(cg, ch, "request")
 			froze = true
 		case p&pendKill != 0:
 			// The task dies: runtime.Goexit runs its deferred calls, which
@@ -93,15 +95,19 @@ func (t *Task) safePoint() (froze bool) {
 }
 
 // refrigerator parks a task whose PF_FROZEN is set until thaw clears it. The
-// task holds no lock while parked and waits on a channel, so
-// testing/synctest sees it as durably blocked. The time spent here is a
-// runtime/trace region, visible in go tool trace.
+// task holds no lock while parked and waits on a channel, so testing/synctest
+// sees it as durably blocked: its cgroup's thaw broadcast, which a thaw closes
+// once for every task, as a hand-written pause gate closes its one channel.
+// The time spent here is a runtime/trace region, visible in go tool trace.
 //
 // cg is the task's cgroup, read under its locks before they were dropped: a
 // frozen task cannot move (can_attach refuses it), so it is still the task's
-// cgroup on the way out. via says how the task got here: its own "request", or
-// "released" from a stop, a traced stop or a vfork wait.
-func (t *Task) refrigerator(cg *Cgroup, via string) {
+// cgroup on the way out. ch is cg's thaw broadcast, read under the same locks
+// as the PF_FROZEN it waits to see cleared: a thaw clears the flag after that
+// and closes the broadcast after clearing, so ch, or the one that replaced
+// it, is closed once the task may go. via says how the task got here: its
+// own "request", or "released" from a stop, a traced stop or a vfork wait.
+func (t *Task) refrigerator(cg *Cgroup, ch <-chan struct{}, via string) {
 	h := t.h
 	if h.log != nil {
 		h.debug("refrigerator enter", slog.Int("pid", t.pid), slog.String("cgroup", cg.path), slog.String("via", via))
@@ -110,7 +116,17 @@ func (t *Task) refrigerator(cg *Cgroup, via string) {
 	if trace.IsEnabled() {
 		trace.Logf(context.Background(), "freezer", "pid %d cgroup %s", t.pid, cg.path)
 	}
-	t.parkWhile(func() bool { return t.frozen })
+	for {
+		t.h.chk.assertUnlocked("refrigerator")
+		<-ch
+		t.lock()
+		frozen := t.frozen
+		ch = cg.thawChan()
+		t.unlock()
+		if !frozen {
+			break
+		}
+	}
 	region.End()
 	if h.log != nil {
 		h.debug("refrigerator exit", slog.Int("pid", t.pid), slog.String("cgroup", cg.path),
@@ -148,6 +164,37 @@ func (t *Task) wakeLocked() {
 	select {
 	case t.wake <- struct{}{}:
 	default:
+	}
+}
+
+// thawTasksLocked thaws every task of c (freezer_unfreeze_tasks and
+// thaw_processes, for one cgroup), then closes c's thaw broadcast: the
+// runtime readies every frozen task in one step, instead of the thawing
+// goroutine waking each in turn while the tasks it already woke compete with
+// it for the CPU. The caller holds css_set_lock.
+func (c *Cgroup) thawTasksLocked() {
+	for t := c.first; t != nil; t = t.next {
+		t.lock()
+		t.thawLocked()
+		t.unlock()
+	}
+	if ch := c.thaw.Swap(nil); ch != nil {
+		close(*ch)
+	}
+}
+
+// thawChan returns the channel the next thaw of c closes, making it if need
+// be. A frozen task reads it under its locks after setting PF_FROZEN, so a
+// thaw that clears the flag afterwards closes the very channel it waits on.
+func (c *Cgroup) thawChan() <-chan struct{} {
+	for {
+		if p := c.thaw.Load(); p != nil {
+			return *p
+		}
+		ch := make(chan struct{})
+		if c.thaw.CompareAndSwap(nil, &ch) {
+			return ch
+		}
 	}
 }
 
@@ -228,20 +275,15 @@ func (t *Task) freezeTask() bool {
 	return !t.cannotFreezeNowLocked()
 }
 
-// thawTask is thaw_process: a frozen task is woken; a request not yet honoured
-// is cancelled.
-func (t *Task) thawTask() {
-	t.lock()
-	defer t.unlock()
-	t.thawLocked()
-}
-
+// thawLocked is thaw_process: a frozen task is let out of the refrigerator; a
+// request not yet honoured is cancelled. The caller holds both task locks. A
+// frozen task is not woken here: the caller then closes its cgroup's thaw
+// broadcast (thawTasksLocked), so that one thaw wakes every task at once.
 func (t *Task) thawLocked() {
 	requested := t.pending.Load()&pendFreeze != 0
 	t.pending.And(^pendFreeze)
 	if t.frozen {
 		t.frozen = false
-		t.wakeLocked()
 		if t.h.log != nil {
 			t.logLocked("thaw")
 		}

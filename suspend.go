@@ -117,9 +117,9 @@ func (h *Hierarchy) ThawProcesses() {
 		if c.parent != nil && State(css(c).state.Load()) != Running {
 			return
 		}
-		for t := range c.Tasks() {
-			t.thawTask()
-		}
+		h.cssSetLock.RLock()
+		c.thawTasksLocked()
+		h.cssSetLock.RUnlock()
 	})
 	h.debug("suspend thaw", slog.Uint64("epoch", h.suspend.Load()))
 }

@@ -923,12 +923,12 @@ func (h *Hierarchy) Shutdown(ctx context.Context) error {
 	h.thawAll()
 	for _, t := range tasks {
 		select {
-		case <-t.done:
+		case <-t.Done():
 		case <-ctx.Done():
 			var alive []*Task
 			for _, t := range tasks {
 				select {
-				case <-t.done:
+				case <-t.Done():
 				default:
 					alive = append(alive, t)
 				}

@@ -103,8 +103,11 @@ freezer.state ([Cgroup.Freeze], [Cgroup.Thaw]) does this:
 	any              removed cgroup                                                         ENODEV
 
 "request every task" is freeze_task: it sets the request and wakes an
-interruptible wait. "thaw every task" is thaw_process: it wakes a frozen task
-and cancels a request not yet honoured; a stopped task stays stopped. The
+interruptible wait. "thaw every task" is thaw_process: it lets a frozen task
+go and cancels a request not yet honoured; a stopped task stays stopped. The
+frozen tasks of a cgroup all wait on one channel that the thaw closes once,
+after clearing every task's flag, as a hand-written pause gate closes its
+one channel: the runtime then readies them all in one step. The
 write of FROZEN returns without waiting for the tasks: [Cgroup.WaitFrozen]
 waits for the read to say FROZEN, and [Cgroup.FreezeContext] does both and,
 if its context ends first, thaws back a cgroup it found RUNNING.

@@ -50,8 +50,9 @@ func (t *Task) safePoint() (froze bool) {
 			t.refrigerator(cg, ch, "released")
 			froze = true
 		case t.stopped || t.trapped:
+			ch := t.wakeChanLocked()
 			t.unlock()
-			t.parkWhile(func() bool { return t.stopped || t.trapped })
+			t.parkWhile(ch, func() bool { return t.stopped || t.trapped })
 		case p&pendFreeze != 0:
 			t.frozen = true
 			t.pending.And(^pendFreeze)
@@ -143,12 +144,13 @@ func (t *Task) logLocked(msg string, attrs ...slog.Attr) {
 }
 
 // parkWhile blocks the task's goroutine while blocked, evaluated under the
-// task's locks, holds. A waker changes the state under the same locks and then
-// calls wakeLocked, whose token cannot be lost because t.wake has room for it.
-func (t *Task) parkWhile(blocked func() bool) {
+// task's locks, holds. ch is t.wake, made under the locks before they were
+// dropped: a waker changes the state under the same locks and then calls
+// wakeLocked, whose token cannot be lost because the channel has room for it.
+func (t *Task) parkWhile(ch <-chan struct{}, blocked func() bool) {
 	for {
 		t.h.chk.assertUnlocked("park")
-		<-t.wake
+		<-ch
 		t.lock()
 		b := blocked()
 		t.unlock()
@@ -161,10 +163,22 @@ func (t *Task) parkWhile(blocked func() bool) {
 // wakeLocked is wake_up_process for a parked task. A surplus token only costs
 // the task one extra look at its state.
 func (t *Task) wakeLocked() {
+	if t.wake == nil {
+		return // it has never parked, so it is not parked now
+	}
 	select {
 	case t.wake <- struct{}{}:
 	default:
 	}
+}
+
+// wakeChanLocked returns t.wake, making it on the task's first stop. The
+// caller holds both task locks.
+func (t *Task) wakeChanLocked() chan struct{} {
+	if t.wake == nil {
+		t.wake = make(chan struct{}, 1)
+	}
+	return t.wake
 }
 
 // thawTasksLocked thaws every task of c (freezer_unfreeze_tasks and

@@ -236,7 +236,7 @@ func TestNoParkWhileLocked(t *testing.T) {
 	lkWantParkPanic("assertUnlocked", "park", func() { h.chk.assertUnlocked("park") })
 	// The checks are wired into the park and wait paths themselves; both
 	// panic before they block.
-	lkWantParkPanic("parkWhile", "park", func() { tk.parkWhile(func() bool { return false }) })
+	lkWantParkPanic("parkWhile", "park", func() { tk.parkWhile(make(chan struct{}, 1), func() bool { return false }) })
 	lkWantParkPanic("enterWait", "wait", func() { tk.enterWait(runSleep) })
 	lkAssertNothingHeld(t, h)
 

@@ -69,7 +69,9 @@ type Task struct {
 	// Under css_set_lock: the cgroup's task list (the kernel's cg_list).
 	prev, next *Task
 
-	wake chan struct{} // capacity 1: the wake-up of a parked task
+	// Under task_lock and siglock, made when first needed, so that a task
+	// that never stops and is never waited for carries neither.
+	wake chan struct{} // capacity 1: the wake-up of a stopped task
 	done chan struct{} // closed once the task has exited and left its cgroup
 }
 
@@ -100,12 +102,7 @@ type TaskStat struct {
 }
 
 func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
-	t := &Task{
-		h:    h,
-		name: name,
-		wake: make(chan struct{}, 1),
-		done: make(chan struct{}),
-	}
+	t := &Task{h: h, name: name}
 	t.taskLock.init(classTaskLock, h.chk)
 	t.sigLock.init(classSigLock, h.chk)
 	for _, o := range opts {
@@ -154,20 +151,22 @@ func (t *Task) exit() {
 	for _, ss := range h.subsys {
 		ss.Exit(c, t)
 	}
+	delete(h.tasks, t.pid)
 	t.sigLock.Lock()
 	c.unlinkLocked(t)
 	t.cgroup = nil
 	t.run = runDead
+	if t.done != nil {
+		close(t.done)
+	}
 	t.sigLock.Unlock()
 	t.taskLock.Unlock()
-	delete(h.tasks, t.pid)
 	h.cssSetLock.Unlock()
 
 	if h.log != nil {
 		h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
 			slog.String("state", h.freezer.stateName(c)), slog.Bool("killed", t.killed))
 	}
-	close(t.done)
 }
 
 // PID returns the task's process id, unique within its hierarchy. It does not
@@ -188,8 +187,19 @@ func (t *Task) Cgroup() *Cgroup {
 }
 
 // Done returns a channel that is closed once the task has exited and left its
-// cgroup: what wait(2) on it would see. Done itself does not block.
-func (t *Task) Done() <-chan struct{} { return t.done }
+// cgroup: what wait(2) on it would see. Done itself does not block beyond
+// the task's siglock.
+func (t *Task) Done() <-chan struct{} {
+	t.sigLock.Lock()
+	defer t.sigLock.Unlock()
+	if t.done == nil {
+		if t.run == runDead {
+			return closedChan
+		}
+		t.done = make(chan struct{})
+	}
+	return t.done
+}
 
 // Frozen reports whether the task is parked in the refrigerator: the kernel's
 // frozen(p) (PF_FROZEN). It takes the task's task_lock.
@@ -495,7 +505,7 @@ func (t *Task) Vfork(name string, fn func(*Task)) error {
 	t.recalcLocked()
 	t.unlock()
 
-	<-child.done
+	<-child.Done()
 
 	t.lock()
 	t.skip, t.run = false, runRunning

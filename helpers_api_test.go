@@ -19,32 +19,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// apiSpawn spawns a task in c or fails the test.
-func apiSpawn(t testing.TB, c *freezer.Cgroup, name string, fn func(*freezer.Task), opts ...freezer.TaskOption) *freezer.Task {
-	t.Helper()
-	tk, err := c.Spawn(name, fn, opts...)
-	if err != nil {
-		t.Fatalf("Spawn(%s, %q): %v", c.Path(), name, err)
-	}
-	return tk
-}
-
-// apiGate returns a channel for tasks to wait on and a function that closes
-// it once; the test's cleanup closes it too (before newHierarchy's Shutdown,
-// as cleanups run last-in first-out), so a failing test leaves no task stuck.
-func apiGate(t testing.TB) (chan struct{}, func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	release := sync.OnceFunc(func() { close(ch) })
-	t.Cleanup(release)
-	return ch, release
-}
-
 // apiDWait spawns a task blocked in WaitUninterruptible on hold and waits
 // until it is in its D wait.
 func apiDWait(t testing.TB, c *freezer.Cgroup, name string, hold <-chan struct{}) *freezer.Task {
 	t.Helper()
-	tk := apiSpawn(t, c, name, func(tk *freezer.Task) {
+	tk := spawn(t, c, name, func(tk *freezer.Task) {
 		tk.WaitUninterruptible(hold)
 		for {
 			tk.Sleep(time.Hour)
@@ -76,7 +55,7 @@ func apiClosed(ch <-chan struct{}) bool {
 func TestWaitFrozenReturnsWhenFrozen(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "wf")
-	tasks := []*freezer.Task{apiSpawn(t, c, "s1", sleeper), apiSpawn(t, c, "s2", sleeper), apiSpawn(t, c, "b", busy)}
+	tasks := []*freezer.Task{spawn(t, c, "s1", sleeper), spawn(t, c, "s2", sleeper), spawn(t, c, "b", busy)}
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +77,7 @@ func TestWaitFrozenReturnsWhenFrozen(t *testing.T) {
 func TestWaitFrozenContextEnds(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "wf")
-	hold, release := apiGate(t)
+	hold, release := holdGate(t)
 	d := apiDWait(t, c, "dwait", hold)
 	if err := c.Freeze(); !errors.Is(err, syscall.EBUSY) {
 		t.Fatalf("Freeze with a D task: %v, want EBUSY", err)
@@ -167,7 +146,7 @@ func TestFreezeContext(t *testing.T) {
 		if i%2 == 1 {
 			fn = sleeper
 		}
-		tasks = append(tasks, apiSpawn(t, c, "w"+strconv.Itoa(i), fn))
+		tasks = append(tasks, spawn(t, c, "w"+strconv.Itoa(i), fn))
 	}
 	if err := c.FreezeContext(apiCtx(t, 10*time.Second)); err != nil {
 		t.Fatalf("FreezeContext: %v", err)
@@ -187,7 +166,7 @@ func TestFreezeContext(t *testing.T) {
 func TestFreezeContextCatchesAttached(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "fc")
-	hold, release := apiGate(t)
+	hold, release := holdGate(t)
 	d := apiDWait(t, c, "dwait", hold)
 	res := make(chan error, 1)
 	go func() { res <- c.FreezeContext(apiCtx(t, 10*time.Second)) }()
@@ -196,7 +175,7 @@ func TestFreezeContextCatchesAttached(t *testing.T) {
 		t.Fatalf("state with a D task: %v, want FREEZING", s)
 	}
 
-	late := apiSpawn(t, h.Root(), "late", busy)
+	late := spawn(t, h.Root(), "late", busy)
 	if err := c.Attach(late); err != nil {
 		t.Fatalf("Attach into FREEZING: %v", err)
 	}
@@ -226,8 +205,8 @@ func TestFreezeContextCatchesAttached(t *testing.T) {
 func TestFreezeContextRollback(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "fc")
-	hold, release := apiGate(t)
-	others := []*freezer.Task{apiSpawn(t, c, "busy", busy), apiSpawn(t, c, "sleeper", sleeper)}
+	hold, release := holdGate(t)
+	others := []*freezer.Task{spawn(t, c, "busy", busy), spawn(t, c, "sleeper", sleeper)}
 	d := apiDWait(t, c, "stuck-in-d", hold)
 
 	err := c.FreezeContext(apiCtx(t, 50*time.Millisecond))
@@ -267,22 +246,22 @@ func TestShutdownKillsEveryKind(t *testing.T) {
 	c := mkdir(t, h, "all")
 	fc := mkdir(t, h, "frozen")
 
-	busyT := apiSpawn(t, c, "busy", busy)
-	sleepT := apiSpawn(t, c, "sleeper", sleeper)
-	stopT := apiSpawn(t, c, "stopped", sleeper)
+	busyT := spawn(t, c, "busy", busy)
+	sleepT := spawn(t, c, "sleeper", sleeper)
+	stopT := spawn(t, c, "stopped", sleeper)
 	stopT.Stop()
-	traceT := apiSpawn(t, c, "traced", busy)
+	traceT := spawn(t, c, "traced", busy)
 	traceT.Trace()
 	childc := make(chan *freezer.Task, 1)
-	vforkT := apiSpawn(t, c, "vforker", func(tk *freezer.Task) {
+	vforkT := spawn(t, c, "vforker", func(tk *freezer.Task) {
 		tk.Vfork("vchild", func(ct *freezer.Task) {
 			childc <- ct
 			sleeper(ct)
 		})
 		busy(tk)
 	})
-	frozenB := apiSpawn(t, fc, "frozen-busy", busy)
-	frozenS := apiSpawn(t, fc, "frozen-sleeper", sleeper)
+	frozenB := spawn(t, fc, "frozen-busy", busy)
+	frozenS := spawn(t, fc, "frozen-sleeper", sleeper)
 	if err := fc.Freeze(); err != nil {
 		t.Fatal(err)
 	}
@@ -322,9 +301,9 @@ func TestShutdownKillsEveryKind(t *testing.T) {
 func TestShutdownStuckInD(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "stuck")
-	hold, release := apiGate(t)
-	d := apiSpawn(t, c, "stuck-in-d", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
-	other := apiSpawn(t, c, "sleeper", sleeper)
+	hold, release := holdGate(t)
+	d := spawn(t, c, "stuck-in-d", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
+	other := spawn(t, c, "sleeper", sleeper)
 	waitFor(t, "D wait", func() bool { return d.Stat().State == 'D' })
 
 	err := h.Shutdown(apiCtx(t, 50*time.Millisecond))
@@ -511,8 +490,8 @@ func TestSubsystemHooks(t *testing.T) {
 		t.Errorf("SubsysState of an unbound subsystem = %#v, want nil", got)
 	}
 
-	hold, release := apiGate(t)
-	tk := apiSpawn(t, jobs, "worker", func(tk *freezer.Task) { tk.Wait(hold) })
+	hold, release := holdGate(t)
+	tk := spawn(t, jobs, "worker", func(tk *freezer.Task) { tk.Wait(hold) })
 	pid := tk.PID()
 	want := []string{"canfork /jobs", fmt.Sprintf("fork %d /jobs", pid)}
 	if diff := cmp.Diff(want, r.take()); diff != "" {
@@ -602,7 +581,7 @@ func TestUserSubsystemInversionPanics(t *testing.T) {
 	h := newHierarchy(t, freezer.WithSubsystem(bad))
 	src := mkdir(t, h, "src")
 	dst := mkdir(t, h, "dst")
-	tk := apiSpawn(t, src, "mover", sleeper)
+	tk := spawn(t, src, "mover", sleeper)
 
 	bad.misbehave.Store(true)
 	v := func() (v any) {

@@ -2,6 +2,7 @@ package freezer_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,5 +79,39 @@ func busy(t *freezer.Task) {
 func sleeper(t *freezer.Task) {
 	for {
 		t.Sleep(time.Hour)
+	}
+}
+
+// spawn spawns a task in c or fails the test.
+func spawn(t testing.TB, c *freezer.Cgroup, name string, fn func(*freezer.Task), opts ...freezer.TaskOption) *freezer.Task {
+	t.Helper()
+	tk, err := c.Spawn(name, fn, opts...)
+	if err != nil {
+		t.Fatalf("Spawn(%s, %q): %v", c.Path(), name, err)
+	}
+	return tk
+}
+
+// holdGate returns a channel for tasks to wait on and a function that closes
+// it once; the test's cleanup closes it too, so that a failing test does not
+// leave a task blocked on it (cleanups run before newHierarchy's Shutdown).
+func holdGate(t testing.TB) (chan struct{}, func()) {
+	t.Helper()
+	ch := make(chan struct{})
+	release := sync.OnceFunc(func() { close(ch) })
+	t.Cleanup(release)
+	return ch, release
+}
+
+// waitDone waits, with a deadline, until every task has exited.
+func waitDone(t testing.TB, tasks ...*freezer.Task) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for _, tk := range tasks {
+		select {
+		case <-tk.Done():
+		case <-deadline:
+			t.Fatalf("task %d (%s) did not exit: %+v", tk.PID(), tk.Name(), tk.Stat())
+		}
 	}
 }

@@ -97,19 +97,6 @@ func peerTasks(c *freezer.Cgroup) []*freezer.Task {
 	return ts
 }
 
-// peerWaitDone waits, with a deadline, until every task has exited.
-func peerWaitDone(t *testing.T, tasks ...*freezer.Task) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for _, tk := range tasks {
-		select {
-		case <-tk.Done():
-		case <-deadline:
-			t.Fatalf("task %d did not exit: %+v", tk.PID(), tk.Stat())
-		}
-	}
-}
-
 // peerExited reports whether tk has exited.
 func peerExited(tk *freezer.Task) bool {
 	select {
@@ -314,7 +301,7 @@ func TestSelftestForkbomb(t *testing.T) {
 		peerWantState(t, c, freezer.Frozen)
 
 		peerThaw(t, c)
-		peerWaitDone(t, tasks...)
+		waitDone(t, tasks...)
 		if got := peerReadTasks(t, h, c); got != "" {
 			t.Fatalf("round %d: tasks file after kill and thaw: %q, want empty", r, got)
 		}
@@ -514,7 +501,7 @@ func TestMesosFreeze(t *testing.T) {
 	waitFor(t, "busy task runs again", func() bool { return n.Load() > n0 })
 
 	tk.Kill()
-	peerWaitDone(t, tk)
+	waitDone(t, tk)
 	if got := c.PIDs(); len(got) != 0 {
 		t.Fatalf("tasks after kill: %v", got)
 	}
@@ -565,7 +552,7 @@ func TestMesosKill(t *testing.T) {
 	for tk := range c.Tasks() {
 		tk.Kill()
 	}
-	peerWaitDone(t, tasks...)
+	waitDone(t, tasks...)
 	if got := peerReadTasks(t, h, c); got != "" {
 		t.Fatalf("tasks file after kill: %q, want empty", got)
 	}
@@ -589,7 +576,7 @@ func peerDestroy(t *testing.T, h *freezer.Hierarchy, c *freezer.Cgroup) []*freez
 		tk.Kill()
 	}
 	peerThaw(t, c)
-	peerWaitDone(t, tasks...)
+	waitDone(t, tasks...)
 	if got := peerReadTasks(t, h, c); got != "" {
 		t.Fatalf("tasks file after destroy: %q, want empty", got)
 	}

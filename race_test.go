@@ -22,16 +22,6 @@ func raceCycles(long, short int) int {
 	return long
 }
 
-// raceSpawn spawns a task in c or fails the test.
-func raceSpawn(t *testing.T, c *freezer.Cgroup, name string, fn func(*freezer.Task)) *freezer.Task {
-	t.Helper()
-	tk, err := c.Spawn(name, fn)
-	if err != nil {
-		t.Fatalf("Spawn(%s, %q): %v", c.Path(), name, err)
-	}
-	return tk
-}
-
 // raceSnapshot returns the Stat of every task in c. The iteration holds
 // css_set_lock, so the list is one consistent set of tasks.
 func raceSnapshot(c *freezer.Cgroup) []freezer.TaskStat {
@@ -125,9 +115,9 @@ func TestForkWriteRace(t *testing.T) {
 	}
 	var parents []*freezer.Task
 	for i := range 3 {
-		parents = append(parents, raceSpawn(t, c, "forker"+strconv.Itoa(i), forker))
+		parents = append(parents, spawn(t, c, "forker"+strconv.Itoa(i), forker))
 	}
-	parents = append(parents, raceSpawn(t, c, "vforker", vforker))
+	parents = append(parents, spawn(t, c, "vforker", vforker))
 
 	// Spawns from outside race with the writes too: they may only fail with
 	// EBUSY, when the cgroup reads FROZEN.
@@ -209,7 +199,7 @@ func TestAttachFreezeRace(t *testing.T) {
 		if i%2 == 1 {
 			fn = sleeper
 		}
-		tasks = append(tasks, raceSpawn(t, a, "mover"+strconv.Itoa(i), fn))
+		tasks = append(tasks, spawn(t, a, "mover"+strconv.Itoa(i), fn))
 	}
 
 	var stop atomic.Bool
@@ -328,7 +318,7 @@ func raceReadWhileLinking(t *testing.T, op func(h *freezer.Hierarchy, dst *freez
 	var once sync.Once
 	release := func() { once.Do(func() { close(goY) }) }
 	t.Cleanup(release)
-	raceSpawn(t, dst, "held", func(tk *freezer.Task) {
+	spawn(t, dst, "held", func(tk *freezer.Task) {
 		close(started)
 		<-goY // between safe points: holds dst FREEZING
 		busy(tk)

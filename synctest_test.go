@@ -46,15 +46,6 @@ func syShutdown(t *testing.T, h *freezer.Hierarchy) {
 	}
 }
 
-func sySpawn(t *testing.T, c *freezer.Cgroup, name string, fn func(*freezer.Task)) *freezer.Task {
-	t.Helper()
-	tk, err := c.Spawn(name, fn)
-	if err != nil {
-		t.Fatalf("Spawn(%s, %q): %v", c.Path(), name, err)
-	}
-	return tk
-}
-
 // TestSynctestFrozenTasksDurablyBlocked: a cgroup with a sleeper, a channel
 // waiter, a task in its own select on Interrupt, and a busy loop that only
 // calls TryToFreeze. While the busy task runs, the bubble is not idle; after
@@ -71,13 +62,13 @@ func TestSynctestFrozenTasksDurablyBlocked(t *testing.T) {
 		never := make(chan struct{}) // nobody sends: the waiters' channel; Kill wakes them
 		var spins atomic.Int64
 		tasks := []*freezer.Task{
-			sySpawn(t, c, "sleeper", sleeper),
-			sySpawn(t, c, "waiter", func(tk *freezer.Task) {
+			spawn(t, c, "sleeper", sleeper),
+			spawn(t, c, "waiter", func(tk *freezer.Task) {
 				for {
 					tk.Wait(never)
 				}
 			}),
-			sySpawn(t, c, "selector", func(tk *freezer.Task) {
+			spawn(t, c, "selector", func(tk *freezer.Task) {
 				for {
 					select {
 					case <-never:
@@ -96,7 +87,7 @@ func TestSynctestFrozenTasksDurablyBlocked(t *testing.T) {
 
 		started := make(chan struct{})
 		var once sync.Once
-		tasks = append(tasks, sySpawn(t, c, "busy", func(tk *freezer.Task) {
+		tasks = append(tasks, spawn(t, c, "busy", func(tk *freezer.Task) {
 			for {
 				once.Do(func() { close(started) })
 				spins.Add(1)
@@ -161,11 +152,11 @@ func TestSynctestDWaitHoldsFreezing(t *testing.T) {
 		start := time.Now()
 
 		disk := make(chan struct{})
-		d := sySpawn(t, c, "dwait", func(tk *freezer.Task) {
+		d := spawn(t, c, "dwait", func(tk *freezer.Task) {
 			tk.WaitUninterruptible(disk)
 			sleeper(tk)
 		})
-		s := sySpawn(t, c, "sleeper", sleeper)
+		s := spawn(t, c, "sleeper", sleeper)
 		synctest.Wait()
 
 		err := c.Freeze()
@@ -235,7 +226,7 @@ func TestLTPFreezeSleepThawFakeTime(t *testing.T) {
 
 		sample := func(c *freezer.Cgroup, returned *atomic.Int64) *freezer.Task {
 			returned.Store(-1)
-			return sySpawn(t, c, "sample", func(tk *freezer.Task) {
+			return spawn(t, c, "sample", func(tk *freezer.Task) {
 				tk.Sleep(5 * time.Second)
 				returned.Store(int64(time.Since(start)))
 			})

@@ -95,16 +95,6 @@ func tblStopped(t testing.TB, c *freezer.Cgroup, name string) *freezer.Task {
 	return tk
 }
 
-// tblWaitDone waits, with a deadline, until tk has exited.
-func tblWaitDone(t testing.TB, tk *freezer.Task) {
-	t.Helper()
-	select {
-	case <-tk.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for task %d to exit", tk.PID())
-	}
-}
-
 // tblWaitFrozenTask waits until tk is parked in the refrigerator.
 func tblWaitFrozenTask(t testing.TB, tk *freezer.Task) {
 	t.Helper()
@@ -380,7 +370,7 @@ var tblBefore = map[string]func(t *testing.T, e *tblEnv){
 			t.Fatalf("Attach into FREEZING: %v", err)
 		}
 		g.open()
-		tblWaitDone(t, x)
+		waitDone(t, x)
 		e.task["st"] = st
 		tblWantState(t, e.h, e.c, freezer.Freezing)
 		if st.Freezing() {
@@ -399,7 +389,7 @@ var tblBefore = map[string]func(t *testing.T, e *tblEnv){
 		}
 		tblWantState(t, e.h, e.c, freezer.Freezing)
 		g.open()
-		tblWaitDone(t, x)
+		waitDone(t, x)
 	},
 	// FROZEN, a frozen sleeper s.
 	"FROZEN sleeper": func(t *testing.T, e *tblEnv) {
@@ -809,7 +799,7 @@ func tblNewFixture(t *testing.T) *tblFixture {
 	tblWantState(t, h, fx.z, freezer.Freezing)
 
 	fx.dead = tblSpawn(t, fx.b, "dead", func(*freezer.Task) {}, 0)
-	tblWaitDone(t, fx.dead)
+	waitDone(t, fx.dead)
 	return fx
 }
 
@@ -1053,16 +1043,16 @@ func TestFreezingExits(t *testing.T) {
 				{"exit of a running task", func(t *testing.T, c, other *freezer.Cgroup) (syscall.Errno, func()) {
 					g := tblNewGate(t)
 					x := tblHold(t, c, "x", g)
-					return 0, func() { g.open(); tblWaitDone(t, x) }
+					return 0, func() { g.open(); waitDone(t, x) }
 				}},
 				{"exit of a NoFreeze task", func(t *testing.T, c, other *freezer.Cgroup) (syscall.Errno, func()) {
 					g := tblNewGate(t)
 					nf := tblSpawn(t, c, "nf", func(tk *freezer.Task) { tk.Wait(g.ch) }, 'S', freezer.NoFreeze())
-					return syscall.EBUSY, func() { g.open(); tblWaitDone(t, nf) }
+					return syscall.EBUSY, func() { g.open(); waitDone(t, nf) }
 				}},
 				{"kill of a NoFreeze task", func(t *testing.T, c, other *freezer.Cgroup) (syscall.Errno, func()) {
 					nf := tblSpawn(t, c, "nf", sleeper, 'S', freezer.NoFreeze())
-					return syscall.EBUSY, func() { nf.Kill(); tblWaitDone(t, nf) }
+					return syscall.EBUSY, func() { nf.Kill(); waitDone(t, nf) }
 				}},
 				{"D task moved out", func(t *testing.T, c, other *freezer.Cgroup) (syscall.Errno, func()) {
 					g := tblNewGate(t)
@@ -1249,7 +1239,7 @@ func TestTasksFile(t *testing.T) {
 		tblWantFile("/b/tasks", "")
 		// An exited task leaves the file.
 		ts[3].Kill()
-		tblWaitDone(t, ts[3])
+		waitDone(t, ts[3])
 		tblWantFile("/a/tasks", fmt.Sprintf("%d\n%d\n", ts[0].PID(), ts[2].PID()))
 	})
 
@@ -1281,7 +1271,7 @@ func TestTasksFile(t *testing.T) {
 		}
 		// The task that held the cgroup exits; s still keeps it FREEZING.
 		g.open()
-		tblWaitDone(t, x)
+		waitDone(t, x)
 		tblWantState(t, h, fz, freezer.Freezing)
 		if s.Frozen() {
 			t.Errorf("s froze without a FROZEN write")

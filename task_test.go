@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -15,30 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// tkSpawn spawns a task in c or fails the test.
-func tkSpawn(t testing.TB, c *freezer.Cgroup, name string, fn func(*freezer.Task), opts ...freezer.TaskOption) *freezer.Task {
-	t.Helper()
-	tk, err := c.Spawn(name, fn, opts...)
-	if err != nil {
-		t.Fatalf("Spawn(%s, %q): %v", c.Path(), name, err)
-	}
-	return tk
-}
-
 // tkWaitLetter waits, with a deadline, until tk's Stat shows letter.
 func tkWaitLetter(t testing.TB, tk *freezer.Task, letter byte) {
 	t.Helper()
 	waitFor(t, "task "+tk.Name()+" in state "+string(letter), func() bool { return tk.Stat().State == letter })
-}
-
-// tkWaitDone waits, with a deadline, until tk has exited.
-func tkWaitDone(t testing.TB, tk *freezer.Task) {
-	t.Helper()
-	select {
-	case <-tk.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatalf("task %d (%s) did not exit: %+v", tk.PID(), tk.Name(), tk.Stat())
-	}
 }
 
 // tkIsDone reports whether tk has exited, without waiting.
@@ -49,17 +28,6 @@ func tkIsDone(tk *freezer.Task) bool {
 	default:
 		return false
 	}
-}
-
-// tkGate returns a channel for tasks to wait on and a function that closes it
-// once; the test's cleanup closes it too, so that a failing test does not
-// leave a task blocked on it (cleanups run before newHierarchy's Shutdown).
-func tkGate(t testing.TB) (chan struct{}, func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	release := sync.OnceFunc(func() { close(ch) })
-	t.Cleanup(release)
-	return ch, release
 }
 
 // tkRecv receives from ch with a deadline.
@@ -90,20 +58,20 @@ func tkShutdown(t testing.TB, h *freezer.Hierarchy) {
 func TestTaskStatLetters(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "stat")
-	hold, _ := tkGate(t)
+	hold, _ := holdGate(t)
 
 	t.Run("busy R", func(t *testing.T) {
-		tk := tkSpawn(t, c, "busy", busy)
+		tk := spawn(t, c, "busy", busy)
 		want := freezer.TaskStat{PID: tk.PID(), Name: "busy", Cgroup: "/stat", State: 'R'}
 		if diff := cmp.Diff(want, tk.Stat()); diff != "" {
 			t.Errorf("Stat (-want +got):\n%s", diff)
 		}
 		tk.Kill()
-		tkWaitDone(t, tk)
+		waitDone(t, tk)
 	})
 
 	t.Run("Sleep S", func(t *testing.T) {
-		tk := tkSpawn(t, c, "sleeper", sleeper)
+		tk := spawn(t, c, "sleeper", sleeper)
 		tkWaitLetter(t, tk, 'S')
 		want := freezer.TaskStat{PID: tk.PID(), Name: "sleeper", Cgroup: "/stat", State: 'S'}
 		if diff := cmp.Diff(want, tk.Stat()); diff != "" {
@@ -112,12 +80,12 @@ func TestTaskStatLetters(t *testing.T) {
 	})
 
 	t.Run("Wait S", func(t *testing.T) {
-		tk := tkSpawn(t, c, "waiter", func(tk *freezer.Task) { tk.Wait(hold) })
+		tk := spawn(t, c, "waiter", func(tk *freezer.Task) { tk.Wait(hold) })
 		tkWaitLetter(t, tk, 'S')
 	})
 
 	t.Run("WaitUninterruptible D", func(t *testing.T) {
-		tk := tkSpawn(t, c, "dwait", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
+		tk := spawn(t, c, "dwait", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
 		tkWaitLetter(t, tk, 'D')
 		if st := tk.Stat(); st.Frozen || st.Freezing {
 			t.Errorf("D wait: %+v, want neither frozen nor freezing", st)
@@ -132,7 +100,7 @@ func TestTaskStatLetters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tk := tkSpawn(t, c, "dsleep", func(tk *freezer.Task) { tk.SleepUninterruptible(time.Hour) })
+			tk := spawn(t, c, "dsleep", func(tk *freezer.Task) { tk.SleepUninterruptible(time.Hour) })
 			synctest.Wait()
 			if st := tk.Stat(); st.State != 'D' {
 				t.Errorf("SleepUninterruptible: %+v, want D", st)
@@ -147,7 +115,7 @@ func TestTaskStatLetters(t *testing.T) {
 	})
 
 	t.Run("Stop T", func(t *testing.T) {
-		tk := tkSpawn(t, c, "stopped", sleeper)
+		tk := spawn(t, c, "stopped", sleeper)
 		tkWaitLetter(t, tk, 'S')
 		tk.Stop()
 		tkWaitLetter(t, tk, 'T')
@@ -156,7 +124,7 @@ func TestTaskStatLetters(t *testing.T) {
 	})
 
 	t.Run("Trace t", func(t *testing.T) {
-		tk := tkSpawn(t, c, "traced", busy)
+		tk := spawn(t, c, "traced", busy)
 		tk.Trace()
 		tkWaitLetter(t, tk, 't')
 		tk.Untrace()
@@ -165,7 +133,7 @@ func TestTaskStatLetters(t *testing.T) {
 
 	t.Run("vfork parent D", func(t *testing.T) {
 		childc := make(chan *freezer.Task, 1)
-		parent := tkSpawn(t, c, "vforker", func(tk *freezer.Task) {
+		parent := spawn(t, c, "vforker", func(tk *freezer.Task) {
 			tk.Vfork("vchild", func(ct *freezer.Task) {
 				childc <- ct
 				ct.Wait(hold)
@@ -182,7 +150,7 @@ func TestTaskStatLetters(t *testing.T) {
 
 	t.Run("frozen D", func(t *testing.T) {
 		fc := mkdir(t, h, "stat-frozen")
-		tk := tkSpawn(t, fc, "frozen", sleeper)
+		tk := spawn(t, fc, "frozen", sleeper)
 		if err := fc.Freeze(); err != nil {
 			t.Fatal(err)
 		}
@@ -198,8 +166,8 @@ func TestTaskStatLetters(t *testing.T) {
 	})
 
 	t.Run("exited Z", func(t *testing.T) {
-		tk := tkSpawn(t, c, "short", func(*freezer.Task) {})
-		tkWaitDone(t, tk)
+		tk := spawn(t, c, "short", func(*freezer.Task) {})
+		waitDone(t, tk)
 		want := freezer.TaskStat{PID: tk.PID(), Name: "short", State: 'Z'}
 		if diff := cmp.Diff(want, tk.Stat()); diff != "" {
 			t.Errorf("Stat (-want +got):\n%s", diff)
@@ -224,7 +192,7 @@ func TestTaskSleepThroughFreeze(t *testing.T) {
 		}
 		woke := make(chan time.Time, 1)
 		start := time.Now()
-		tk := tkSpawn(t, c, "sleeper", func(tk *freezer.Task) {
+		tk := spawn(t, c, "sleeper", func(tk *freezer.Task) {
 			tk.Sleep(10 * time.Second)
 			woke <- time.Now()
 			tk.Wait(make(chan struct{}))
@@ -281,7 +249,7 @@ func TestTaskSleepDeadlinePassedWhileFrozen(t *testing.T) {
 		}
 		woke := make(chan time.Time, 1)
 		start := time.Now()
-		tkSpawn(t, c, "sleeper", func(tk *freezer.Task) {
+		spawn(t, c, "sleeper", func(tk *freezer.Task) {
 			tk.Sleep(10 * time.Second)
 			woke <- time.Now()
 		})
@@ -327,7 +295,7 @@ func TestTaskWaitReadyWhileFrozen(t *testing.T) {
 		}
 		ch := make(chan struct{})
 		var returned atomic.Bool
-		tk := tkSpawn(t, c, "waiter", func(tk *freezer.Task) {
+		tk := spawn(t, c, "waiter", func(tk *freezer.Task) {
 			tk.Wait(ch)
 			returned.Store(true)
 		})
@@ -368,7 +336,7 @@ func TestTaskInterruptReadiness(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "intr")
 	report := make(chan bool, 3)
-	exit, release := tkGate(t)
+	exit, release := holdGate(t)
 	ready := func(ch <-chan struct{}) bool {
 		select {
 		case <-ch:
@@ -377,7 +345,7 @@ func TestTaskInterruptReadiness(t *testing.T) {
 			return false
 		}
 	}
-	tk := tkSpawn(t, c, "selector", func(tk *freezer.Task) {
+	tk := spawn(t, c, "selector", func(tk *freezer.Task) {
 		report <- ready(tk.Interrupt())
 		<-tk.Interrupt()
 		report <- ready(tk.Interrupt()) // the stop is still pending
@@ -398,7 +366,7 @@ func TestTaskInterruptReadiness(t *testing.T) {
 		t.Fatal("Interrupt ready after the stop was taken and continued")
 	}
 	release()
-	tkWaitDone(t, tk)
+	waitDone(t, tk)
 }
 
 // A task blocked in a select of its own on Interrupt is as freezable as one in
@@ -406,10 +374,10 @@ func TestTaskInterruptReadiness(t *testing.T) {
 func TestTaskInterruptSelectFreezes(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "intr")
-	own, release := tkGate(t)
+	own, release := holdGate(t)
 	var froze atomic.Int32
 	started := make(chan struct{})
-	tk := tkSpawn(t, c, "selector", func(tk *freezer.Task) {
+	tk := spawn(t, c, "selector", func(tk *freezer.Task) {
 		close(started) // past the first safe point, before the select
 		for {
 			select {
@@ -435,7 +403,7 @@ func TestTaskInterruptSelectFreezes(t *testing.T) {
 	}
 	waitFor(t, "TryToFreeze to report the freeze", func() bool { return froze.Load() == 1 })
 	release()
-	tkWaitDone(t, tk)
+	waitDone(t, tk)
 }
 
 // SIGKILL exits through runtime.Goexit: the task's defers run, nothing after
@@ -444,14 +412,14 @@ func TestTaskKillRunsDefers(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "kill")
 	var deferred, after atomic.Bool
-	tk := tkSpawn(t, c, "victim", func(tk *freezer.Task) {
+	tk := spawn(t, c, "victim", func(tk *freezer.Task) {
 		defer deferred.Store(true)
 		tk.Sleep(time.Hour)
 		after.Store(true)
 	})
 	tkWaitLetter(t, tk, 'S')
 	tk.Kill()
-	tkWaitDone(t, tk)
+	waitDone(t, tk)
 	if !deferred.Load() {
 		t.Error("deferred call did not run")
 	}
@@ -473,9 +441,9 @@ func TestTaskKillRunsDefers(t *testing.T) {
 func TestTaskKillDoesNotWakeD(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "killd")
-	hold, release := tkGate(t)
+	hold, release := holdGate(t)
 	var deferred, after atomic.Bool
-	tk := tkSpawn(t, c, "dwait", func(tk *freezer.Task) {
+	tk := spawn(t, c, "dwait", func(tk *freezer.Task) {
 		defer deferred.Store(true)
 		tk.WaitUninterruptible(hold)
 		after.Store(true)
@@ -490,7 +458,7 @@ func TestTaskKillDoesNotWakeD(t *testing.T) {
 		t.Errorf("killed D task: %+v, want still D", st)
 	}
 	release()
-	tkWaitDone(t, tk)
+	waitDone(t, tk)
 	if !deferred.Load() {
 		t.Error("deferred call did not run")
 	}
@@ -504,12 +472,12 @@ func TestTaskKillDoesNotWakeD(t *testing.T) {
 func TestTaskForkInFreezingCgroup(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "fork")
-	goFork, fork := tkGate(t)
-	endChild, end := tkGate(t)
+	goFork, fork := holdGate(t)
+	endChild, end := holdGate(t)
 	var ran atomic.Bool
 	var forkErr atomic.Pointer[error]
 	started := make(chan struct{})
-	parent := tkSpawn(t, c, "parent", func(tk *freezer.Task) {
+	parent := spawn(t, c, "parent", func(tk *freezer.Task) {
 		close(started)
 		<-goFork // between safe points: holds the cgroup FREEZING
 		_, err := tk.Fork("child", func(ct *freezer.Task) {
@@ -552,7 +520,7 @@ func TestTaskForkInFreezingCgroup(t *testing.T) {
 		t.Errorf("Fork: %v", err)
 	}
 	end()
-	tkWaitDone(t, child)
+	waitDone(t, child)
 }
 
 // Spawn into a FREEZING cgroup is allowed and the task freezes before its
@@ -560,14 +528,14 @@ func TestTaskForkInFreezingCgroup(t *testing.T) {
 func TestTaskSpawnIntoFreezingAndFrozen(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "spawn")
-	hold, _ := tkGate(t)
-	d := tkSpawn(t, c, "dwait", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
+	hold, _ := holdGate(t)
+	d := spawn(t, c, "dwait", func(tk *freezer.Task) { tk.WaitUninterruptible(hold) })
 	tkWaitLetter(t, d, 'D')
 	if err := c.Freeze(); !errors.Is(err, syscall.EBUSY) {
 		t.Fatalf("Freeze with a D task: %v, want EBUSY", err)
 	}
 	var ran atomic.Bool
-	tk := tkSpawn(t, c, "late", func(*freezer.Task) { ran.Store(true) })
+	tk := spawn(t, c, "late", func(*freezer.Task) { ran.Store(true) })
 	waitFor(t, "spawned task to freeze", tk.Frozen)
 	if ran.Load() {
 		t.Fatal("task spawned into FREEZING ran its function")
@@ -599,7 +567,7 @@ func TestTaskNoFreeze(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "nofreeze")
 	var n atomic.Int64
-	tk := tkSpawn(t, c, "kthread", func(tk *freezer.Task) {
+	tk := spawn(t, c, "kthread", func(tk *freezer.Task) {
 		for {
 			n.Add(1)
 			tk.TryToFreeze()
@@ -637,7 +605,7 @@ func TestTaskNoFreeze(t *testing.T) {
 func TestTaskContinueIntoRefrigerator(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "cont")
-	tk := tkSpawn(t, c, "stopped", sleeper)
+	tk := spawn(t, c, "stopped", sleeper)
 	tkWaitLetter(t, tk, 'S')
 	tk.Stop()
 	tkWaitLetter(t, tk, 'T')
@@ -693,10 +661,10 @@ func TestTaskContinueIntoRefrigerator(t *testing.T) {
 func TestTaskVforkChildExitsDuringFreeze(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "vfork")
-	gate, release := tkGate(t)
+	gate, release := holdGate(t)
 	var after atomic.Bool
 	childc := make(chan *freezer.Task, 1)
-	parent := tkSpawn(t, c, "vforker", func(tk *freezer.Task) {
+	parent := spawn(t, c, "vforker", func(tk *freezer.Task) {
 		if err := tk.Vfork("vchild", func(ct *freezer.Task) {
 			childc <- ct
 			<-gate // between safe points: the child exits without freezing
@@ -718,7 +686,7 @@ func TestTaskVforkChildExitsDuringFreeze(t *testing.T) {
 		t.Fatalf("vfork parent: %+v, want D with a freeze request", st)
 	}
 	release()
-	tkWaitDone(t, child)
+	waitDone(t, child)
 	waitFrozen(t, c)
 	time.Sleep(20 * time.Millisecond) // only to show that the parent does not run
 	if after.Load() {

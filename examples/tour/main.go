@@ -9,6 +9,7 @@
 //	go run ./examples/tour                 # the walk-through
 //	go run ./examples/tour -debug          # plus every freezer event, as slog debug records on stderr
 //	go run ./examples/tour -trace t.out    # plus a runtime trace: go tool trace t.out
+//	go run ./examples/tour -observe        # both: debug records, and tour.trace
 //
 // In the trace each scene is a region of the "tour" task, and each stay of a
 // task in the refrigerator is a "freezer.refrigerator" region on the task's
@@ -41,7 +42,14 @@ import (
 func main() {
 	debug := flag.Bool("debug", false, "log every freezer event to stderr (slog, debug level)")
 	traceFile := flag.String("trace", "", "write a runtime/trace of the tour to `file`")
+	observe := flag.Bool("observe", false, "turn both on: -debug, and -trace tour.trace unless -trace names a file")
 	flag.Parse()
+	if *observe {
+		*debug = true
+		if *traceFile == "" {
+			*traceFile = "tour.trace"
+		}
+	}
 
 	var logw io.Writer
 	if *debug {

@@ -156,17 +156,18 @@ func (t *Task) exit() {
 	c.unlinkLocked(t)
 	t.cgroup = nil
 	t.run = runDead
+	// The record goes out before Done is closed: whoever waits for the
+	// task has seen all of its records.
+	if h.log != nil {
+		h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
+			slog.String("state", h.freezer.stateName(c)), slog.Bool("killed", t.killed))
+	}
 	if t.done != nil {
 		close(t.done)
 	}
 	t.sigLock.Unlock()
 	t.taskLock.Unlock()
 	h.cssSetLock.Unlock()
-
-	if h.log != nil {
-		h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
-			slog.String("state", h.freezer.stateName(c)), slog.Bool("killed", t.killed))
-	}
 }
 
 // PID returns the task's process id, unique within its hierarchy. It does not

@@ -41,27 +41,25 @@ func (t *Task) safePoint() (froze bool) {
 		t.lock()
 		p := t.pending.Load()
 		switch {
-		case t.frozen:
-			// A releaser (Continue, Untrace, Kill of a stopped task, the end
-			// of a vfork) moved the task straight into the refrigerator.
+		case t.frozen, !t.stopped && !t.trapped && p&pendFreeze != 0:
+			// Already frozen: a releaser (Continue, Untrace, Kill of a
+			// stopped task, the end of a vfork) moved the task straight into
+			// the refrigerator. Otherwise the task honours its own request.
+			via := "released"
+			if !t.frozen {
+				t.frozen, via = true, "request"
+				t.pending.And(^pendFreeze)
+				t.recalcLocked()
+			}
 			cg := t.cgroup
 			ch := cg.thawChan()
 			t.unlock()
-			t.refrigerator(cg, ch, "released")
+			t.refrigerator(cg, ch, via)
 			froze = true
 		case t.stopped || t.trapped:
 			ch := t.wakeChanLocked()
 			t.unlock()
 			t.parkWhile(ch, func() bool { return t.stopped || t.trapped })
-		case p&pendFreeze != 0:
-			t.frozen = true
-			t.pending.And(^pendFreeze)
-			t.recalcLocked()
-			cg := t.cgroup
-			ch := cg.thawChan()
-			t.unlock()
-			t.refrigerator(cg, ch, "request")
-			froze = true
 		case p&pendKill != 0:
 			// The task dies: runtime.Goexit runs its deferred calls, which
 			// take no more signals but may still be frozen.
@@ -122,7 +120,9 @@ func (t *Task) refrigerator(cg *Cgroup, ch <-chan struct{}, via string) {
 		<-ch
 		t.lock()
 		frozen := t.frozen
-		ch = cg.thawChan()
+		if frozen {
+			ch = cg.thawChan() // woken by an earlier thaw's broadcast
+		}
 		t.unlock()
 		if !frozen {
 			break

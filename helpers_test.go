@@ -3,6 +3,7 @@ package freezer_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,5 +114,68 @@ func waitDone(t testing.TB, tasks ...*freezer.Task) {
 		case <-deadline:
 			t.Fatalf("task %d (%s) did not exit: %+v", tk.PID(), tk.Name(), tk.Stat())
 		}
+	}
+}
+
+// quiet is how long a test watches to show that something does not happen.
+// It never decides that something did happen.
+const quiet = 20 * time.Millisecond
+
+// worker is a sleeping task whose progress a test can observe: it waits in
+// an interruptible wait for a poke and counts the pokes it has taken.
+type worker struct {
+	poke chan struct{}
+	runs atomic.Int64
+}
+
+func newWorker() *worker { return &worker{poke: make(chan struct{}, 1)} }
+
+func (w *worker) run(t *freezer.Task) {
+	for {
+		t.Wait(w.poke)
+		w.runs.Add(1)
+	}
+}
+
+// spawnWorker starts a worker in c.
+func spawnWorker(t testing.TB, c *freezer.Cgroup, name string, opts ...freezer.TaskOption) (*freezer.Task, *worker) {
+	t.Helper()
+	w := newWorker()
+	return spawn(t, c, name, w.run, opts...), w
+}
+
+// runsAgain pokes w and waits until it has taken every poke: the task ran
+// code after the call.
+func runsAgain(t testing.TB, what string, w *worker) {
+	t.Helper()
+	n0 := w.runs.Load()
+	select {
+	case w.poke <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: poke not taken", what)
+	}
+	waitFor(t, what+" runs", func() bool { return len(w.poke) == 0 && w.runs.Load() > n0 })
+}
+
+// staysPut pokes w and checks that it does not run for a while: a sleep that
+// only shows that something did not happen.
+func staysPut(t testing.TB, what string, w *worker) {
+	t.Helper()
+	n0 := w.runs.Load()
+	select {
+	case w.poke <- struct{}{}:
+	default: // a poke is already pending
+	}
+	time.Sleep(quiet)
+	if n := w.runs.Load(); n != n0 {
+		t.Errorf("%s ran %d times while it should not run", what, n-n0)
+	}
+}
+
+// wantState checks c's state.
+func wantState(t testing.TB, c *freezer.Cgroup, want freezer.State) {
+	t.Helper()
+	if got := state(t, c); got != want {
+		t.Fatalf("%s reads %v, want %v", c.Path(), got, want)
 	}
 }

@@ -19,63 +19,6 @@ import (
 	"github.com/cgfreezer/freezer"
 )
 
-// peerQuiet is how long a test watches for something that must NOT happen.
-const peerQuiet = 20 * time.Millisecond
-
-// peerWorker is a sleeping task whose progress a test can observe: it waits
-// interruptibly (state 'S') for a poke and counts every one it takes.
-type peerWorker struct {
-	poke chan struct{}
-	runs atomic.Int64
-}
-
-func newPeerWorker() *peerWorker { return &peerWorker{poke: make(chan struct{}, 1)} }
-
-func (w *peerWorker) run(t *freezer.Task) {
-	for {
-		t.Wait(w.poke)
-		w.runs.Add(1)
-	}
-}
-
-// peerSpawnWorker starts a worker in c.
-func peerSpawnWorker(t *testing.T, c *freezer.Cgroup, name string) (*freezer.Task, *peerWorker) {
-	t.Helper()
-	w := newPeerWorker()
-	tk, err := c.Spawn(name, w.run)
-	if err != nil {
-		t.Fatalf("Spawn(%s) in %s: %v", name, c.Path(), err)
-	}
-	return tk, w
-}
-
-// peerRunsAgain pokes w and waits until it has taken every poke: the task
-// ran code after the call.
-func peerRunsAgain(t *testing.T, what string, w *peerWorker) {
-	t.Helper()
-	n0 := w.runs.Load()
-	select {
-	case w.poke <- struct{}{}:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: poke not taken", what)
-	}
-	waitFor(t, what+" runs", func() bool { return len(w.poke) == 0 && w.runs.Load() > n0 })
-}
-
-// peerStaysPut pokes w and checks that it does not run for a while.
-func peerStaysPut(t *testing.T, what string, w *peerWorker) {
-	t.Helper()
-	n0 := w.runs.Load()
-	select {
-	case w.poke <- struct{}{}:
-	default: // a poke is already pending
-	}
-	time.Sleep(peerQuiet)
-	if n := w.runs.Load(); n != n0 {
-		t.Errorf("%s ran %d times while it should not run", what, n-n0)
-	}
-}
-
 // peerGate is a channel that the test opens once; it is opened at cleanup at
 // the latest (before Shutdown, which cleanup runs later), so that no task
 // waits on it for ever.
@@ -104,14 +47,6 @@ func peerExited(tk *freezer.Task) bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// peerWantState checks c's state.
-func peerWantState(t *testing.T, c *freezer.Cgroup, want freezer.State) {
-	t.Helper()
-	if got := state(t, c); got != want {
-		t.Fatalf("%s reads %v, want %v", c.Path(), got, want)
 	}
 }
 
@@ -162,14 +97,14 @@ func TestSelftestSimple(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "simple")
 	tasks := make([]*freezer.Task, n)
-	workers := make([]*peerWorker, n)
+	workers := make([]*worker, n)
 	for i := range n {
-		tasks[i], workers[i] = peerSpawnWorker(t, c, "sleeper")
+		tasks[i], workers[i] = spawnWorker(t, c, "sleeper")
 	}
 	// The last to park: a task on CPU (between safe points) until released.
 	release, open := peerGate(t)
 	started := make(chan struct{})
-	lw := newPeerWorker()
+	lw := newWorker()
 	laggard, err := c.Spawn("laggard", func(tk *freezer.Task) {
 		close(started)
 		<-release
@@ -182,17 +117,17 @@ func TestSelftestSimple(t *testing.T) {
 	for _, tk := range tasks {
 		peerWaitLetter(t, tk, 'S')
 	}
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 
 	peerFreeze(t, c)
 	for _, tk := range tasks {
 		waitFor(t, "sleeper frozen", tk.Frozen)
 	}
 	// Every sleeper is parked but the laggard is not: FREEZING, not FROZEN.
-	peerWantState(t, c, freezer.Freezing)
+	wantState(t, c, freezer.Freezing)
 	peerWantStat(t, "laggard before release", laggard, 'R', false, true)
-	time.Sleep(peerQuiet)
-	peerWantState(t, c, freezer.Freezing)
+	time.Sleep(quiet)
+	wantState(t, c, freezer.Freezing)
 
 	open()
 	waitFrozen(t, c)
@@ -200,14 +135,14 @@ func TestSelftestSimple(t *testing.T) {
 	for i, tk := range tasks {
 		peerWantStat(t, fmt.Sprintf("sleeper %d", i), tk, 'D', true, false)
 	}
-	peerStaysPut(t, "frozen sleeper 0", workers[0])
+	staysPut(t, "frozen sleeper 0", workers[0])
 
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 	for i, w := range workers {
-		peerRunsAgain(t, fmt.Sprintf("sleeper %d", i), w)
+		runsAgain(t, fmt.Sprintf("sleeper %d", i), w)
 	}
-	peerRunsAgain(t, "laggard", lw)
+	runsAgain(t, "laggard", lw)
 	for _, tk := range append(tasks, laggard) {
 		if st := tk.Stat(); st.Frozen || st.Freezing {
 			t.Errorf("after thaw: %+v", st)
@@ -289,7 +224,7 @@ func TestSelftestForkbomb(t *testing.T) {
 			tk.Kill()
 		}
 		// v1: killed frozen tasks stay, frozen, until the thaw.
-		time.Sleep(peerQuiet)
+		time.Sleep(quiet)
 		if got := c.PIDs(); !slices.Equal(got, pids) {
 			t.Fatalf("round %d: tasks while frozen after kill %v, want %v", r, got, pids)
 		}
@@ -298,7 +233,7 @@ func TestSelftestForkbomb(t *testing.T) {
 				t.Fatalf("round %d: killed task died or left the refrigerator before the thaw: %+v", r, tk.Stat())
 			}
 		}
-		peerWantState(t, c, freezer.Frozen)
+		wantState(t, c, freezer.Frozen)
 
 		peerThaw(t, c)
 		waitDone(t, tasks...)
@@ -322,7 +257,7 @@ func TestSelftestForkbomb(t *testing.T) {
 func TestSelftestPtrace(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "ptrace")
-	tk, w := peerSpawnWorker(t, c, "child")
+	tk, w := spawnWorker(t, c, "child")
 	peerWaitLetter(t, tk, 'S')
 	peerFreeze(t, c)
 	waitFrozen(t, c)
@@ -362,18 +297,18 @@ func TestSelftestPtrace(t *testing.T) {
 	if b := bad.Load(); b != 0 {
 		t.Fatalf("%d of %d reads were not FROZEN (e.g. %v)", b, reads.Load(), badState.Load())
 	}
-	peerWantState(t, c, freezer.Frozen)
+	wantState(t, c, freezer.Frozen)
 	peerWantStat(t, "after detach", tk, 'D', true, false)
-	peerStaysPut(t, "frozen after detach", w)
+	staysPut(t, "frozen after detach", w)
 
 	// Traced while frozen, then thawed: the trap is taken after the thaw.
 	tk.Trace()
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 	peerWaitLetter(t, tk, 't')
 	peerWantStat(t, "trapped after thaw", tk, 't', false, false)
 	tk.Untrace()
-	peerRunsAgain(t, "detached task", w)
+	runsAgain(t, "detached task", w)
 }
 
 // TestSelftestStopped ports test_cgfreezer_stopped: a stopped task does not
@@ -382,23 +317,23 @@ func TestSelftestPtrace(t *testing.T) {
 func TestSelftestStopped(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "stopped")
-	tk, w := peerSpawnWorker(t, c, "child")
+	tk, w := spawnWorker(t, c, "child")
 	tk.Stop()
 	peerWaitLetter(t, tk, 'T')
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 
 	peerFreeze(t, c)
 	waitFrozen(t, c)
 	peerWantStat(t, "stopped while frozen", tk, 'T', false, true)
 
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 	peerWantStat(t, "after thaw", tk, 'T', false, false)
-	peerStaysPut(t, "stopped after thaw", w)
+	staysPut(t, "stopped after thaw", w)
 	peerWantStat(t, "still stopped", tk, 'T', false, false)
 
 	tk.Continue()
-	peerRunsAgain(t, "continued task", w)
+	runsAgain(t, "continued task", w)
 }
 
 // TestSelftestPtraced ports test_cgfreezer_ptraced: a task in a traced stop
@@ -407,22 +342,22 @@ func TestSelftestStopped(t *testing.T) {
 func TestSelftestPtraced(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "ptraced")
-	tk, w := peerSpawnWorker(t, c, "child")
+	tk, w := spawnWorker(t, c, "child")
 	tk.Trace()
 	peerWaitLetter(t, tk, 't')
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 
 	peerFreeze(t, c)
 	waitFrozen(t, c)
 	peerWantStat(t, "traced while frozen", tk, 't', false, true)
 
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 	peerWantStat(t, "after thaw", tk, 't', false, false)
-	peerStaysPut(t, "traced after thaw", w)
+	staysPut(t, "traced after thaw", w)
 
 	tk.Untrace()
-	peerRunsAgain(t, "detached task", w)
+	runsAgain(t, "detached task", w)
 	if st := tk.Stat(); st.State == 't' || st.State == 'T' {
 		t.Errorf("after detach: %+v", st)
 	}
@@ -433,7 +368,7 @@ func TestSelftestPtraced(t *testing.T) {
 func TestSelftestVfork(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "vfork")
-	w := newPeerWorker()
+	w := newWorker()
 	parent, err := c.Spawn("vfork-parent", func(tk *freezer.Task) {
 		_ = tk.Vfork("vfork-child", w.run)
 	})
@@ -456,11 +391,11 @@ func TestSelftestVfork(t *testing.T) {
 	waitFrozen(t, c)
 	peerWantStat(t, "vfork parent", parent, 'D', false, true)
 	peerWantStat(t, "vfork child", child, 'D', true, false)
-	peerStaysPut(t, "frozen vfork child", w)
+	staysPut(t, "frozen vfork child", w)
 
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
-	peerRunsAgain(t, "vfork child", w)
+	wantState(t, c, freezer.Running)
+	runsAgain(t, "vfork child", w)
 	peerWantStat(t, "vfork parent after thaw", parent, 'D', false, false)
 }
 
@@ -491,13 +426,13 @@ func TestMesosFreeze(t *testing.T) {
 	waitFrozen(t, c)
 	peerWantStat(t, "frozen busy task", tk, 'D', true, false)
 	n0 := n.Load()
-	time.Sleep(peerQuiet)
+	time.Sleep(quiet)
 	if n1 := n.Load(); n1 != n0 {
 		t.Fatalf("frozen busy task ran %d loops", n1-n0)
 	}
 
 	peerThaw(t, c)
-	peerWantState(t, c, freezer.Running)
+	wantState(t, c, freezer.Running)
 	waitFor(t, "busy task runs again", func() bool { return n.Load() > n0 })
 
 	tk.Kill()
@@ -570,7 +505,7 @@ func peerDestroy(t *testing.T, h *freezer.Hierarchy, c *freezer.Cgroup) []*freez
 	if err := c.FreezeContext(ctx); err != nil {
 		t.Fatalf("FreezeContext(%s): %v", c.Path(), err)
 	}
-	peerWantState(t, c, freezer.Frozen)
+	wantState(t, c, freezer.Frozen)
 	tasks := peerTasks(c)
 	for _, tk := range tasks {
 		tk.Kill()
@@ -610,7 +545,7 @@ func TestMesosDestroy(t *testing.T) {
 func TestMesosDestroyStoppedProcess(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "mesos")
-	tk, _ := peerSpawnWorker(t, c, "child")
+	tk, _ := spawnWorker(t, c, "child")
 	tk.Stop()
 	peerWaitLetter(t, tk, 'T')
 	peerDestroy(t, h, c)
@@ -624,7 +559,7 @@ func TestMesosDestroyStoppedProcess(t *testing.T) {
 func TestMesosDestroyTracedProcess(t *testing.T) {
 	h := newHierarchy(t)
 	c := mkdir(t, h, "mesos")
-	tk, _ := peerSpawnWorker(t, c, "child")
+	tk, _ := spawnWorker(t, c, "child")
 	tk.Trace()
 	peerWaitLetter(t, tk, 't')
 	peerDestroy(t, h, c)

@@ -36,28 +36,24 @@ func (h *Hierarchy) FreezeProcesses(ctx context.Context) error {
 	h.debug("suspend freeze", slog.Uint64("epoch", epoch))
 	backoff := 100 * time.Microsecond
 	for {
+		// One more pass after ctx ends: tasks that froze meanwhile count.
+		done := ctx.Err() != nil
 		busy, err := h.freezeAllTasks(epoch)
-		if err != nil {
+		switch {
+		case err != nil:
 			return fmt.Errorf("freezer: freeze processes: %w", err)
-		}
-		if len(busy) == 0 {
+		case len(busy) == 0:
 			return nil
+		case done:
+			berr := &BusyError{Err: ctx.Err(), Tasks: stats(busy)}
+			h.ThawProcesses()
+			return fmt.Errorf("freezer: freeze processes: %w", berr)
 		}
 		timer := time.NewTimer(backoff)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			busy, err = h.freezeAllTasks(epoch)
-			if err != nil {
-				return fmt.Errorf("freezer: freeze processes: %w", err)
-			}
-			if len(busy) == 0 {
-				return nil
-			}
-			berr := &BusyError{Err: ctx.Err(), Tasks: stats(busy)}
-			h.ThawProcesses()
-			return fmt.Errorf("freezer: freeze processes: %w", berr)
 		}
 		backoff = min(2*backoff, 10*time.Millisecond)
 	}

@@ -20,34 +20,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// suspQuiet is how long a test watches for something that must NOT happen.
-const suspQuiet = 20 * time.Millisecond
-
-// suspWorker is a sleeping task whose progress a test can observe: it waits
-// interruptibly for a poke and counts every one it takes.
-type suspWorker struct {
-	poke chan struct{}
-	runs atomic.Int64
-}
-
-func (w *suspWorker) run(t *freezer.Task) {
-	for {
-		t.Wait(w.poke)
-		w.runs.Add(1)
-	}
-}
-
-// suspSpawn starts a worker in c.
-func suspSpawn(t *testing.T, c *freezer.Cgroup, name string, opts ...freezer.TaskOption) (*freezer.Task, *suspWorker) {
-	t.Helper()
-	w := &suspWorker{poke: make(chan struct{}, 1)}
-	tk, err := c.Spawn(name, w.run, opts...)
-	if err != nil {
-		t.Fatalf("Spawn(%s) in %s: %v", name, c.Path(), err)
-	}
-	return tk, w
-}
-
 // suspBusy is a CPU-bound task counting its loops; it freezes only at its
 // safe point.
 func suspBusy(n *atomic.Int64) func(*freezer.Task) {
@@ -59,37 +31,11 @@ func suspBusy(n *atomic.Int64) func(*freezer.Task) {
 	}
 }
 
-// suspRuns pokes w and waits until it has taken the poke (real time).
-func suspRuns(t *testing.T, what string, w *suspWorker) {
-	t.Helper()
-	n0 := w.runs.Load()
-	select {
-	case w.poke <- struct{}{}:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: poke not taken", what)
-	}
-	waitFor(t, what+" runs", func() bool { return len(w.poke) == 0 && w.runs.Load() > n0 })
-}
-
-// suspStill pokes w and checks that it does not run for a while (real time).
-func suspStill(t *testing.T, what string, w *suspWorker) {
-	t.Helper()
-	n0 := w.runs.Load()
-	select {
-	case w.poke <- struct{}{}:
-	default:
-	}
-	time.Sleep(suspQuiet)
-	if n := w.runs.Load(); n != n0 {
-		t.Errorf("%s ran %d times while it should not run", what, n-n0)
-	}
-}
-
 // suspBusyStill checks that a busy task's counter does not move for a while.
 func suspBusyStill(t *testing.T, what string, n *atomic.Int64) {
 	t.Helper()
 	n0 := n.Load()
-	time.Sleep(suspQuiet)
+	time.Sleep(quiet)
 	if n1 := n.Load(); n1 != n0 {
 		t.Errorf("%s ran %d loops while it should not run", what, n1-n0)
 	}
@@ -97,7 +43,7 @@ func suspBusyStill(t *testing.T, what string, n *atomic.Int64) {
 
 // suspBubblePoke pokes w inside a synctest bubble and reports how many runs
 // it made once everything has settled.
-func suspBubblePoke(w *suspWorker) int64 {
+func suspBubblePoke(w *worker) int64 {
 	n0 := w.runs.Load()
 	select {
 	case w.poke <- struct{}{}:
@@ -133,13 +79,6 @@ func suspFreeze(t *testing.T, h *freezer.Hierarchy) {
 	}
 }
 
-func suspWantState(t *testing.T, c *freezer.Cgroup, want freezer.State) {
-	t.Helper()
-	if got := state(t, c); got != want {
-		t.Fatalf("%s reads %v, want %v", c.Path(), got, want)
-	}
-}
-
 // TestSuspendWithFrozenCgroup: a suspend freezes every task, and the resume
 // thaws all but those of a FROZEN cgroup, which only its own thaw releases.
 func TestSuspendWithFrozenCgroup(t *testing.T) {
@@ -147,7 +86,7 @@ func TestSuspendWithFrozenCgroup(t *testing.T) {
 	a := mkdir(t, h, "a")
 	b := mkdir(t, h, "b")
 
-	aTask, aw := suspSpawn(t, a, "a-sleeper")
+	aTask, aw := spawnWorker(t, a, "a-sleeper")
 	var aBusy atomic.Int64
 	aBusyTask, err := a.Spawn("a-busy", suspBusy(&aBusy))
 	if err != nil {
@@ -158,13 +97,13 @@ func TestSuspendWithFrozenCgroup(t *testing.T) {
 	}
 	waitFrozen(t, a)
 
-	bTask, bw := suspSpawn(t, b, "b-sleeper")
+	bTask, bw := spawnWorker(t, b, "b-sleeper")
 	var bBusy atomic.Int64
 	bBusyTask, err := b.Spawn("b-busy", suspBusy(&bBusy))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rTask, rw := suspSpawn(t, h.Root(), "root-sleeper")
+	rTask, rw := spawnWorker(t, h.Root(), "root-sleeper")
 	waitFor(t, "b-busy running", func() bool { return bBusy.Load() > 0 })
 	waitFor(t, "b-sleeper sleeping", func() bool { return bTask.Stat().State == 'S' })
 
@@ -179,14 +118,14 @@ func TestSuspendWithFrozenCgroup(t *testing.T) {
 		}
 	}
 	// The suspend is not a cgroup state.
-	suspWantState(t, a, freezer.Frozen)
-	suspWantState(t, b, freezer.Running)
-	suspStill(t, "b-sleeper during suspend", bw)
+	wantState(t, a, freezer.Frozen)
+	wantState(t, b, freezer.Running)
+	staysPut(t, "b-sleeper during suspend", bw)
 	suspBusyStill(t, "b-busy during suspend", &bBusy)
 
 	h.ThawProcesses()
-	suspRuns(t, "b-sleeper", bw)
-	suspRuns(t, "root-sleeper", rw)
+	runsAgain(t, "b-sleeper", bw)
+	runsAgain(t, "root-sleeper", rw)
 	n := bBusy.Load()
 	waitFor(t, "b-busy runs again", func() bool { return bBusy.Load() > n })
 	for _, tk := range []*freezer.Task{bTask, bBusyTask, rTask} {
@@ -195,19 +134,19 @@ func TestSuspendWithFrozenCgroup(t *testing.T) {
 		}
 	}
 	// The cgroup freeze survives the resume.
-	suspWantState(t, a, freezer.Frozen)
+	wantState(t, a, freezer.Frozen)
 	for _, tk := range []*freezer.Task{aTask, aBusyTask} {
 		if st := tk.Stat(); !st.Frozen {
 			t.Errorf("task of FROZEN cgroup after ThawProcesses: %+v, want frozen", st)
 		}
 	}
-	suspStill(t, "a-sleeper after resume", aw)
+	staysPut(t, "a-sleeper after resume", aw)
 	suspBusyStill(t, "a-busy after resume", &aBusy)
 
 	if err := a.Thaw(); err != nil {
 		t.Fatal(err)
 	}
-	suspRuns(t, "a-sleeper", aw)
+	runsAgain(t, "a-sleeper", aw)
 	n = aBusy.Load()
 	waitFor(t, "a-busy runs again", func() bool { return aBusy.Load() > n })
 }
@@ -233,7 +172,7 @@ func TestSuspendFreezingCgroupSurvivesFailedSuspend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dw := &suspWorker{poke: make(chan struct{}, 1)}
+		dw := newWorker()
 		d, err := f.Spawn("dwait", func(tk *freezer.Task) {
 			tk.WaitUninterruptible(gate)
 			dw.run(tk)
@@ -241,8 +180,8 @@ func TestSuspendFreezingCgroupSurvivesFailedSuspend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fTask, fw := suspSpawn(t, f, "f-sleeper")
-		rTask, rw := suspSpawn(t, h.Root(), "root-sleeper")
+		fTask, fw := spawnWorker(t, f, "f-sleeper")
+		rTask, rw := spawnWorker(t, h.Root(), "root-sleeper")
 		synctest.Wait()
 
 		err = f.Freeze()
@@ -254,7 +193,7 @@ func TestSuspendFreezingCgroupSurvivesFailedSuspend(t *testing.T) {
 			t.Fatalf("busy PIDs (-want +got):\n%s", diff)
 		}
 		synctest.Wait()
-		suspWantState(t, f, freezer.Freezing)
+		wantState(t, f, freezer.Freezing)
 		if !fTask.Frozen() {
 			t.Fatalf("f-sleeper not frozen in FREEZING cgroup: %+v", fTask.Stat())
 		}
@@ -277,7 +216,7 @@ func TestSuspendFreezingCgroupSurvivesFailedSuspend(t *testing.T) {
 		if n := suspBubblePoke(rw); n != 1 {
 			t.Errorf("root task ran %d times after failed suspend, want 1", n)
 		}
-		suspWantState(t, f, freezer.Freezing)
+		wantState(t, f, freezer.Freezing)
 		if st := fTask.Stat(); !st.Frozen {
 			t.Errorf("FREEZING cgroup's task after failed suspend: %+v, want frozen", st)
 		}
@@ -291,7 +230,7 @@ func TestSuspendFreezingCgroupSurvivesFailedSuspend(t *testing.T) {
 		// The wait ends: the D task takes its cgroup's request and f is FROZEN.
 		open()
 		synctest.Wait()
-		suspWantState(t, f, freezer.Frozen)
+		wantState(t, f, freezer.Frozen)
 		if st := d.Stat(); !st.Frozen {
 			t.Errorf("D task after its wait: %+v, want frozen", st)
 		}
@@ -327,7 +266,7 @@ func TestSuspendTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dw := &suspWorker{poke: make(chan struct{}, 1)}
+		dw := newWorker()
 		d, err := b.Spawn("dwait", func(tk *freezer.Task) {
 			tk.WaitUninterruptible(gate)
 			dw.run(tk)
@@ -335,10 +274,10 @@ func TestSuspendTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		others := map[string]*suspWorker{}
+		others := map[string]*worker{}
 		var otherTasks []*freezer.Task
 		for i, c := range []*freezer.Cgroup{b, b, h.Root()} {
-			tk, w := suspSpawn(t, c, fmt.Sprintf("sleeper%d", i))
+			tk, w := spawnWorker(t, c, fmt.Sprintf("sleeper%d", i))
 			others[tk.Name()] = w
 			otherTasks = append(otherTasks, tk)
 		}
@@ -396,7 +335,7 @@ func TestSuspendTimeout(t *testing.T) {
 		if st := slept.Stat(); st.State != 'S' {
 			t.Errorf("nap after failed suspend: %+v, want S", st)
 		}
-		suspWantState(t, b, freezer.Running)
+		wantState(t, b, freezer.Running)
 
 		// The wait ends: d runs unfrozen, and a new suspend now succeeds.
 		open()
@@ -425,9 +364,9 @@ func TestSuspendTimeout(t *testing.T) {
 func TestSuspendNoFreeze(t *testing.T) {
 	h := newHierarchy(t)
 	g := mkdir(t, h, "g")
-	nf, nw := suspSpawn(t, g, "nofreeze", freezer.NoFreeze())
-	gTask, gw := suspSpawn(t, g, "g-sleeper")
-	rTask, rw := suspSpawn(t, h.Root(), "root-sleeper")
+	nf, nw := spawnWorker(t, g, "nofreeze", freezer.NoFreeze())
+	gTask, gw := spawnWorker(t, g, "g-sleeper")
+	rTask, rw := spawnWorker(t, h.Root(), "root-sleeper")
 
 	err := g.Freeze()
 	var be *freezer.BusyError
@@ -438,7 +377,7 @@ func TestSuspendNoFreeze(t *testing.T) {
 		t.Fatalf("busy PIDs (-want +got):\n%s", diff)
 	}
 	waitFor(t, "g-sleeper frozen", gTask.Frozen)
-	suspWantState(t, g, freezer.Freezing)
+	wantState(t, g, freezer.Freezing)
 
 	suspFreeze(t, h)
 	if st := rTask.Stat(); !st.Frozen {
@@ -447,8 +386,8 @@ func TestSuspendNoFreeze(t *testing.T) {
 	if st := nf.Stat(); st.Frozen || st.Freezing {
 		t.Errorf("NoFreeze task during suspend: %+v, want neither frozen nor freezing", st)
 	}
-	suspRuns(t, "NoFreeze task during suspend", nw)
-	suspStill(t, "root task during suspend", rw)
+	runsAgain(t, "NoFreeze task during suspend", nw)
+	staysPut(t, "root task during suspend", rw)
 
 	// A task forked during the suspend freezes before its function runs.
 	var ran atomic.Bool
@@ -460,24 +399,24 @@ func TestSuspendNoFreeze(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "task forked during suspend frozen", late.Frozen)
-	time.Sleep(suspQuiet)
+	time.Sleep(quiet)
 	if ran.Load() {
 		t.Fatal("task forked during the suspend ran its function before the resume")
 	}
 
 	h.ThawProcesses()
-	suspRuns(t, "root task after resume", rw)
+	runsAgain(t, "root task after resume", rw)
 	waitFor(t, "forked task runs after resume", ran.Load)
-	suspWantState(t, g, freezer.Freezing)
+	wantState(t, g, freezer.Freezing)
 	if st := gTask.Stat(); !st.Frozen {
 		t.Errorf("FREEZING cgroup's task after resume: %+v, want frozen", st)
 	}
-	suspStill(t, "FREEZING cgroup's task after resume", gw)
+	staysPut(t, "FREEZING cgroup's task after resume", gw)
 
 	if err := g.Thaw(); err != nil {
 		t.Fatal(err)
 	}
-	suspRuns(t, "g-sleeper after thaw", gw)
+	runsAgain(t, "g-sleeper after thaw", gw)
 }
 
 // TestSuspendForkRace: tasks forking hard while the suspend freezes them:
@@ -511,7 +450,7 @@ func TestSuspendForkRace(t *testing.T) {
 		}
 	}
 	n := forked.Load()
-	time.Sleep(suspQuiet)
+	time.Sleep(quiet)
 	if got := len(suspAllTasks(h)); got != len(all) || forked.Load() != n {
 		t.Fatalf("tasks forked during the suspend: %d tasks, was %d", got, len(all))
 	}
@@ -535,7 +474,7 @@ func TestSuspendForkRace(t *testing.T) {
 // and leaves the first in effect; after the resume a new suspend works.
 func TestSuspendTwice(t *testing.T) {
 	h := newHierarchy(t)
-	tk, w := suspSpawn(t, h.Root(), "sleeper")
+	tk, w := spawnWorker(t, h.Root(), "sleeper")
 	suspFreeze(t, h)
 	if err := h.FreezeProcesses(context.Background()); !errors.Is(err, syscall.EBUSY) {
 		t.Fatalf("second FreezeProcesses: %v, want EBUSY", err)
@@ -543,14 +482,14 @@ func TestSuspendTwice(t *testing.T) {
 	if !tk.Frozen() {
 		t.Fatalf("after the refused second suspend: %+v, want frozen", tk.Stat())
 	}
-	suspStill(t, "task during suspend", w)
+	staysPut(t, "task during suspend", w)
 	h.ThawProcesses()
-	suspRuns(t, "task after resume", w)
+	runsAgain(t, "task after resume", w)
 
 	suspFreeze(t, h)
 	if !tk.Frozen() {
 		t.Fatalf("after a new suspend: %+v, want frozen", tk.Stat())
 	}
 	h.ThawProcesses()
-	suspRuns(t, "task after second resume", w)
+	runsAgain(t, "task after second resume", w)
 }

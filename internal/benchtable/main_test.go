@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Two runs of a few benchmarks, as go test -count 2 prints them, with the
+// lines around them that must be ignored.
+const sample = `goos: linux
+goarch: amd64
+pkg: github.com/cgfreezer/freezer
+BenchmarkTryToFreeze-2           	1000000000	         0.5000 ns/op	       0 B/op	       0 allocs/op
+BenchmarkTryToFreeze-2           	1000000000	         0.7000 ns/op	       0 B/op	       0 allocs/op
+BenchmarkTryToFreezeBaseline-2   	1000000000	         0.5000 ns/op
+BenchmarkTryToFreezeBaseline-2   	1000000000	         0.4000 ns/op
+BenchmarkFreezeBusy/tasks=10000-2         	       5	  10000000 freeze-ns/op	   9000000 thaw-ns/op
+BenchmarkFreezeBusy/tasks=10000-2         	       5	  12000000 freeze-ns/op	  11000000 thaw-ns/op
+BenchmarkFreezeBusy/tasks=100000-2        	       5	 130000000 freeze-ns/op	  90000000 thaw-ns/op
+BenchmarkFreezeBusy/tasks=100000-2        	       5	 110000000 freeze-ns/op	 110000000 thaw-ns/op
+BenchmarkFreezeBusyBaseline/tasks=10000-2 	       5	  10000000 freeze-ns/op	  12000000 thaw-ns/op
+BenchmarkFreezeBusyBaseline/tasks=10000-2 	       5	  10000000 freeze-ns/op	  12000000 thaw-ns/op
+BenchmarkFreezeBusyBaseline/tasks=100000-2	       5	 100000000 freeze-ns/op	 150000000 thaw-ns/op
+BenchmarkFreezeBusyBaseline/tasks=100000-2	       5	 100000000 freeze-ns/op	 150000000 thaw-ns/op
+BenchmarkMemoryPerTask-2   	       1	      2645 bytes/task
+BenchmarkMemoryPerTaskBaseline-2   	       1	      2000 bytes/task
+PASS
+ok  	github.com/cgfreezer/freezer	12.3s
+`
+
+func TestParse(t *testing.T) {
+	res, err := parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := results{
+		"BenchmarkTryToFreeze":                     {"ns/op": {0.5, 0.7}, "B/op": {0, 0}, "allocs/op": {0, 0}},
+		"BenchmarkTryToFreezeBaseline":             {"ns/op": {0.5, 0.4}},
+		"BenchmarkFreezeBusy/tasks=10000":          {"freeze-ns/op": {10e6, 12e6}, "thaw-ns/op": {9e6, 11e6}},
+		"BenchmarkFreezeBusy/tasks=100000":         {"freeze-ns/op": {130e6, 110e6}, "thaw-ns/op": {90e6, 110e6}},
+		"BenchmarkFreezeBusyBaseline/tasks=10000":  {"freeze-ns/op": {10e6, 10e6}, "thaw-ns/op": {12e6, 12e6}},
+		"BenchmarkFreezeBusyBaseline/tasks=100000": {"freeze-ns/op": {100e6, 100e6}, "thaw-ns/op": {150e6, 150e6}},
+		"BenchmarkMemoryPerTask":                   {"bytes/task": {2645}},
+		"BenchmarkMemoryPerTaskBaseline":           {"bytes/task": {2000}},
+	}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("parse (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseBadValue(t *testing.T) {
+	if _, err := parse(strings.NewReader("BenchmarkX-2 5 1x2 ns/op\n")); err == nil {
+		t.Error("parse accepted a malformed value")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+		ok   bool
+	}{
+		{nil, 0, false},
+		{[]float64{3}, 3, true},
+		{[]float64{5, 1, 3}, 3, true},
+		{[]float64{4, 1, 3, 2}, 2.5, true},
+	} {
+		got, ok := median(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("median(%v) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestWrite(t *testing.T) {
+	res, err := parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	write(&b, res)
+	rows := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[2:] {
+		cells := strings.Split(line[len("| "):len(line)-len(" |")], " | ")
+		rows[cells[0]+" "+cells[1]] = strings.Join(cells[2:], " | ")
+	}
+	want := map[string]string{
+		// Medians: 0.6 against 0.45 is 1.33×, within 1.5×.
+		"TryToFreeze ns/op":     "2 | 0.6 ns | 0.45 ns | 1.33× | ≤ 1.5× | yes",
+		"TryToFreeze allocs/op": "2 | 0 |  |  | 0 | yes",
+		"TryToFreeze B/op":      "2 | 0 |  |  |  | ",
+		// 11 ms against 10 ms misses; 10 ms against 12 ms is met.
+		"FreezeBusy/tasks=10000 freeze-ns/op":  "2 | 11.00 ms | 10.00 ms | 1.10× | ≤ 1× | **no**",
+		"FreezeBusy/tasks=10000 thaw-ns/op":    "2 | 10.00 ms | 12.00 ms | 0.83× | ≤ 1× | yes",
+		"FreezeBusy/tasks=100000 freeze-ns/op": "2 | 120.00 ms | 100.00 ms | 1.20× | ≤ 1× | **no**",
+		"FreezeBusy/tasks=100000 thaw-ns/op":   "2 | 100.00 ms | 150.00 ms | 0.67× | ≤ 1× | yes",
+		"MemoryPerTask bytes/task":             "1 | 2645 | 2000 | +645 B | ≤ +512 B | **no**",
+		// 120/11 is within 12×, 100/10 too; the gate's own ratios beside.
+		"FreezeBusy tasks=100000 ÷ tasks=10000 freeze-ns/op": " | 10.9× | 10.0× |  | ≤ 12× | yes",
+		"FreezeBusy tasks=100000 ÷ tasks=10000 thaw-ns/op":   " | 10.0× | 12.5× |  | ≤ 12× | yes",
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("table rows (-want +got):\n%s\nwhole table:\n%s", diff, b.String())
+	}
+}

@@ -198,13 +198,24 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()))
 	resumed := func() { cd.Load().Add() }
 	// Every task must be inside fn before the first freeze: one frozen at
 	// its first safe point (before fn) would never report that it resumed.
-	started := newCountdown(n)
+	// Tasks wait for begin before they run fn, so that spawning the last
+	// ones does not compete with the busy loops of the first ones.
+	started, running := newCountdown(n), newCountdown(n)
+	begin := make(chan struct{})
 	for i := 0; i < n; i++ {
-		if _, err := c.Spawn("w", func(t *freezer.Task) { started.Add(); fn(t, resumed) }); err != nil {
+		if _, err := c.Spawn("w", func(t *freezer.Task) {
+			started.Add()
+			t.Wait(begin)
+			running.Add()
+			fn(t, resumed)
+		}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	<-started.done
+	runtime.GC() // while every goroutine is parked: it would wait behind busy ones
+	close(begin)
+	<-running.done
 	ctx := context.Background()
 	cycle := func(l *latency) {
 		cd.Store(newCountdown(n))
@@ -239,7 +250,6 @@ func measure(b *testing.B, cycle func(*latency)) {
 	for i := 0; i < warmup; i++ {
 		cycle(&latency{})
 	}
-	runtime.GC()
 	var l latency
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -290,14 +300,18 @@ func (g *gate) checkpoint(stop <-chan struct{}) bool {
 func benchGate(b *testing.B, n int, worker func(g *gate, stop <-chan struct{})) {
 	g := &gate{ch: make(chan struct{}), pause: make(chan struct{})}
 	stop := make(chan struct{})
+	begin := make(chan struct{}) // as in benchLibrary
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-begin
 			worker(g, stop)
 		}()
 	}
+	runtime.GC() // as in benchLibrary
+	close(begin)
 	defer func() {
 		close(stop)
 		wg.Wait()

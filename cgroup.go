@@ -601,8 +601,8 @@ func (c *Cgroup) attachLocked(t *Task) error {
 	}
 	h.cssSetLock.Lock()
 	defer h.cssSetLock.Unlock()
-	t.taskLock.Lock()
-	defer t.taskLock.Unlock()
+	t.lockTask()
+	defer t.unlockTask()
 	src := t.cgroup
 	switch {
 	case src == nil:
@@ -620,10 +620,10 @@ func (c *Cgroup) attachLocked(t *Task) error {
 			return pathErr("write", p, err)
 		}
 	}
-	t.sigLock.Lock()
+	t.lockSig()
 	src.unlinkLocked(t)
 	c.linkLocked(t)
-	t.sigLock.Unlock()
+	t.unlockSig()
 	for _, ss := range h.subsys {
 		ss.Attach(c, src, t)
 	}

@@ -207,7 +207,7 @@ The cgroup core (kernel/cgroup.c; here cgroup.go):
   - cgroup_lock, cgroup_unlock (cgroup_mutex): Hierarchy.cgroupMutex.
   - css_set_lock: Hierarchy.cssSetLock, a reader-writer lock as the kernel's
     became.
-  - task_lock: Task.taskLock; sighand->siglock: Task.sigLock.
+  - task_lock: Task.lockTask; sighand->siglock: Task.lockSig.
   - lockdep: [WithLockChecks], [LockOrderError], and the declared order in
     locking.go.
 

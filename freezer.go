@@ -133,9 +133,9 @@ func (f *freezerSubsys) CanAttach(dst *Cgroup, t *Task) error {
 // suspend the request stays, as it is the suspend's too.
 func (f *freezerSubsys) Attach(dst, src *Cgroup, t *Task) {
 	if src.parent != nil && State(css(src).state.Load()) != Running && !f.h.suspending() {
-		t.sigLock.Lock()
+		t.lockSig()
 		t.thawLocked()
-		t.sigLock.Unlock()
+		t.unlockSig()
 	}
 	if dst.parent != nil {
 		css(dst).gen.Add(1)

@@ -35,10 +35,12 @@ func (t *Task) TryToFreeze() bool {
 // The order of its cases is the kernel's: a task already in the refrigerator
 // or in a stop stays there; otherwise a freeze request is honoured before any
 // signal, and the loop runs again after every stop, so a task that resumes
-// with a freeze request freezes before it runs.
+// with a freeze request freezes before it runs. The task's locks are held
+// throughout, except while it is parked: the parks return with them taken
+// again, so a thawed task makes its next check without taking them twice.
 func (t *Task) safePoint() (froze bool) {
+	t.lock()
 	for {
-		t.lock()
 		p := t.pending.Load()
 		switch {
 		case t.frozen, !t.stopped && !t.trapped && p&pendFreeze != 0:
@@ -51,15 +53,10 @@ func (t *Task) safePoint() (froze bool) {
 				t.pending.And(^pendFreeze)
 				t.recalcLocked()
 			}
-			cg := t.cgroup
-			ch := cg.thawChan()
-			t.unlock()
-			t.refrigerator(cg, ch, via)
+			t.refrigeratorLocked(via)
 			froze = true
 		case t.stopped || t.trapped:
-			ch := t.wakeChanLocked()
-			t.unlock()
-			t.parkWhile(ch, func() bool { return t.stopped || t.trapped })
+			t.parkWhileLocked(func() bool { return t.stopped || t.trapped })
 		case p&pendKill != 0:
 			// The task dies: runtime.Goexit runs its deferred calls, which
 			// take no more signals but may still be frozen.
@@ -77,7 +74,6 @@ func (t *Task) safePoint() (froze bool) {
 			if t.h.log != nil {
 				t.logSignalLocked("stop", "t")
 			}
-			t.unlock()
 		case p&pendStop != 0:
 			t.pending.And(^pendStop)
 			t.stopped = true
@@ -85,7 +81,6 @@ func (t *Task) safePoint() (froze bool) {
 			if t.h.log != nil {
 				t.logSignalLocked("stop", "T")
 			}
-			t.unlock()
 		default:
 			t.unlock()
 			return froze
@@ -105,27 +100,23 @@ func (t *Task) safePoint() (froze bool) {
 // would copy each one to a larger stack on its way in, which made freezing
 // 1,000 busy tasks take twice as long as the hand-written gate.
 //
-// cg is the task's cgroup, read under its locks before they were dropped: a
-// frozen task cannot move (can_attach refuses it), so it is still the task's
-// cgroup on the way out. ch is cg's thaw broadcast, read under the same locks
-// as the PF_FROZEN it waits to see cleared: a thaw clears the flag after that
-// and closes the broadcast after clearing, so ch, or the one that replaced
-// it, is closed once the task may go. via says how the task got here: its
-// own "request", or "released" from a stop, a traced stop or a vfork wait.
-func (t *Task) refrigerator(cg *Cgroup, ch <-chan struct{}, via string) {
+// The caller holds the task's locks and has set PF_FROZEN; the locks are
+// dropped while the task is parked and held again when it returns. The thaw
+// broadcast is read under the same locks as the PF_FROZEN it waits to see
+// cleared: a thaw clears the flag after that and closes the broadcast after
+// clearing, so the channel read, or the one that replaced it, is closed once
+// the task may go. A frozen task cannot move (can_attach refuses it), so its
+// cgroup is the same on the way out. via says how the task got here: its own
+// "request", or "released" from a stop, a traced stop or a vfork wait.
+func (t *Task) refrigeratorLocked(via string) {
+	cg := t.cgroup
 	region := t.enterRefrigerator(cg, via)
-	for {
+	for t.frozen {
+		ch := cg.thawChan() // a new one if woken by an earlier thaw's broadcast
+		t.unlock()
 		t.h.chk.assertUnlocked("refrigerator")
 		<-ch
 		t.lock()
-		frozen := t.frozen
-		if frozen {
-			ch = cg.thawChan() // woken by an earlier thaw's broadcast
-		}
-		t.unlock()
-		if !frozen {
-			break
-		}
 	}
 	t.leaveRefrigerator(cg, region)
 }
@@ -177,20 +168,19 @@ func (t *Task) logLocked(msg string, attrs ...slog.Attr) {
 	t.h.debug(msg, append(base, attrs...)...)
 }
 
-// parkWhile blocks the task's goroutine while blocked, evaluated under the
-// task's locks, holds. ch is t.wake, made under the locks before they were
-// dropped: a waker changes the state under the same locks and then calls
-// wakeLocked, whose token cannot be lost because the channel has room for it.
-func (t *Task) parkWhile(ch <-chan struct{}, blocked func() bool) {
-	for {
+// parkWhileLocked blocks the task's goroutine while blocked, evaluated under
+// the task's locks, holds. The caller holds the locks; they are dropped while
+// the task is parked and held again when it returns. It waits on t.wake, made
+// under the locks before they are dropped: a waker changes the state under
+// the same locks and then calls wakeLocked, whose token cannot be lost because
+// the channel has room for it.
+func (t *Task) parkWhileLocked(blocked func() bool) {
+	ch := t.wakeChanLocked()
+	for blocked() {
+		t.unlock()
 		t.h.chk.assertUnlocked("park")
 		<-ch
 		t.lock()
-		b := blocked()
-		t.unlock()
-		if !b {
-			return
-		}
 	}
 }
 
@@ -302,25 +292,32 @@ func (t *Task) cannotFreezeNowLocked() bool {
 // uninterruptible wait keeps its request and freezes when the wait ends.
 func (t *Task) freezeTask() bool {
 	t.lock()
-	defer t.unlock()
 	if t.exiting || t.frozen {
+		t.unlock()
 		return true
 	}
 	if t.noFreeze {
 		if t.h.log != nil {
 			t.logLocked("freeze refused", slog.String("why", "NoFreeze"))
 		}
+		t.unlock()
 		return false
 	}
+	var intr chan struct{}
 	if t.pending.Load()&pendFreeze == 0 {
-		t.setPendingLocked(pendFreeze)
+		intr = t.raisePendingLocked(pendFreeze)
 		t.recalcLocked()
 		if t.h.log != nil {
 			t.logLocked("freeze request", slog.Bool("can_freeze_now", !t.cannotFreezeNowLocked()),
 				slog.Bool("frozen_enough", t.frozenEnuf))
 		}
 	}
-	return !t.cannotFreezeNowLocked()
+	ok := !t.cannotFreezeNowLocked()
+	t.unlock()
+	if intr != nil {
+		close(intr) // the fake signal, once the task's locks are free
+	}
+	return ok
 }
 
 // thawLocked is thaw_process: a frozen task is let out of the refrigerator; a

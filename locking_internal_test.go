@@ -78,20 +78,20 @@ func TestLockOrderInversionPanics(t *testing.T) {
 	})
 
 	t.Run("css_set_lock under task_lock", func(t *testing.T) {
-		tk.taskLock.Lock()
+		tk.lockTask()
 		lkWantOrderPanic(t, "css_set_lock (write) after task_lock", func() { h.cssSetLock.Lock() },
 			LockOrderError{Acquiring: "css_set_lock", Holding: "task_lock"})
 		lkWantOrderPanic(t, "css_set_lock (read) after task_lock", func() { h.cssSetLock.RLock() },
 			LockOrderError{Acquiring: "css_set_lock", Holding: "task_lock"})
-		tk.taskLock.Unlock()
+		tk.unlockTask()
 		lkAssertNothingHeld(t, h)
 	})
 
 	t.Run("task_lock under siglock", func(t *testing.T) {
-		tk.sigLock.Lock()
-		lkWantOrderPanic(t, "task_lock after siglock", func() { tk.taskLock.Lock() },
+		tk.lockSig()
+		lkWantOrderPanic(t, "task_lock after siglock", func() { tk.lockTask() },
 			LockOrderError{Acquiring: "task_lock", Holding: "siglock"})
-		tk.sigLock.Unlock()
+		tk.unlockSig()
 		lkAssertNothingHeld(t, h)
 	})
 
@@ -99,10 +99,10 @@ func TestLockOrderInversionPanics(t *testing.T) {
 		// Two locks of one class nest only if the order allows it, and the
 		// declared order does not: all task_locks are one class.
 		other := newTask(h, "lk-other", nil)
-		tk.taskLock.Lock()
-		lkWantOrderPanic(t, "second task_lock", func() { other.taskLock.Lock() },
+		tk.lockTask()
+		lkWantOrderPanic(t, "second task_lock", func() { other.lockTask() },
 			LockOrderError{Acquiring: "task_lock", Holding: "task_lock"})
-		tk.taskLock.Unlock()
+		tk.unlockTask()
 		lkAssertNothingHeld(t, h)
 	})
 
@@ -111,11 +111,11 @@ func TestLockOrderInversionPanics(t *testing.T) {
 			h.cgroupMutex.Lock()
 			fz.lock.Lock()
 			h.cssSetLock.RLock()
-			tk.taskLock.Lock()
-			tk.sigLock.Lock()
+			tk.lockTask()
+			tk.lockSig()
 			//lint:ignore SA2001 only the acquisition order is under test
-			tk.sigLock.Unlock()
-			tk.taskLock.Unlock()
+			tk.unlockSig()
+			tk.unlockTask()
 			h.cssSetLock.RUnlock()
 			fz.lock.Unlock()
 			h.cgroupMutex.Unlock()
@@ -126,12 +126,12 @@ func TestLockOrderInversionPanics(t *testing.T) {
 		// releasing it.
 		if v := lkPanic(func() {
 			h.cgroupMutex.Lock()
-			tk.sigLock.Lock()
+			tk.lockSig()
 			//lint:ignore SA2001 only the acquisition order is under test
-			tk.sigLock.Unlock()
-			tk.taskLock.Lock()
+			tk.unlockSig()
+			tk.lockTask()
 			//lint:ignore SA2001 only the acquisition order is under test
-			tk.taskLock.Unlock()
+			tk.unlockTask()
 			h.cgroupMutex.Unlock()
 		}); v != nil {
 			t.Fatalf("acquiring a subsequence of the order panicked: %v", v)
@@ -141,7 +141,7 @@ func TestLockOrderInversionPanics(t *testing.T) {
 
 	t.Run("per goroutine", func(t *testing.T) {
 		// Locks held by one goroutine do not constrain another.
-		tk.sigLock.Lock()
+		tk.lockSig()
 		done := make(chan any)
 		go func() {
 			done <- lkPanic(func() {
@@ -151,7 +151,7 @@ func TestLockOrderInversionPanics(t *testing.T) {
 			})
 		}()
 		v := <-done
-		tk.sigLock.Unlock()
+		tk.unlockSig()
 		if v != nil {
 			t.Fatalf("cgroup_mutex in another goroutine panicked: %v", v)
 		}
@@ -196,12 +196,19 @@ func TestLockOrderDeclared(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := newTask(h, "lk", nil)
+	// A task's locks have no class field: read the class the checker
+	// records while each is held.
+	tk.lockTask()
+	taskClass, _ := h.chk.holding()
+	tk.lockSig()
+	sigClass, _ := h.chk.holding()
+	tk.unlock()
 	gotLocks := map[string]lockClass{
 		"cgroup_mutex":  h.cgroupMutex.class,
 		"freezer->lock": css(c).lock.class,
 		"css_set_lock":  h.cssSetLock.class,
-		"task_lock":     tk.taskLock.class,
-		"siglock":       tk.sigLock.class,
+		"task_lock":     taskClass,
+		"siglock":       sigClass,
 	}
 	for name, cl := range gotLocks {
 		if cl.String() != name {
@@ -236,16 +243,19 @@ func TestNoParkWhileLocked(t *testing.T) {
 	lkWantParkPanic("assertUnlocked", "park", func() { h.chk.assertUnlocked("park") })
 	// The checks are wired into the park and wait paths themselves; both
 	// panic before they block.
-	lkWantParkPanic("parkWhile", "park", func() { tk.parkWhile(make(chan struct{}, 1), func() bool { return false }) })
+	lkWantParkPanic("parkWhileLocked", "park", func() {
+		tk.lock() // parkWhileLocked drops the task's locks before it parks
+		tk.parkWhileLocked(func() bool { return true })
+	})
 	lkWantParkPanic("enterWait", "wait", func() { tk.enterWait(runSleep) })
 	lkAssertNothingHeld(t, h)
 
 	// The innermost lock held is the one named.
-	tk.taskLock.Lock()
-	tk.sigLock.Lock()
+	tk.lockTask()
+	tk.lockSig()
 	v := lkPanic(func() { h.chk.assertUnlocked("park") })
-	tk.sigLock.Unlock()
-	tk.taskLock.Unlock()
+	tk.unlockSig()
+	tk.unlockTask()
 	if s, _ := v.(string); !strings.Contains(s, "siglock") {
 		t.Errorf("panic %#v does not name siglock", v)
 	}

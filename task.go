@@ -2,6 +2,7 @@ package freezer
 
 import (
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -41,38 +42,48 @@ const (
 //
 // There is no useful zero Task; a Task must not be copied.
 type Task struct {
-	h        *Hierarchy
-	pid      int
-	name     string
-	noFreeze bool // PF_NOFREEZE, fixed at creation
+	// The fields that a safe point, a freeze and a thaw touch come first and
+	// fit one 64-byte cache line, and the struct fits the 128-byte size
+	// class, so that with 100,000 tasks each step of a freeze costs one
+	// cache miss per task, not three.
 
 	pending atomic.Uint32 // pend* bits
 
-	taskLock mutex // task_lock
-	sigLock  mutex // siglock
-
-	// Under task_lock and siglock; cgroup also changes only under
-	// css_set_lock held for writing, so either lock is enough to read it.
-	cgroup     *Cgroup
+	// Under task_lock and siglock.
 	frozen     bool // PF_FROZEN: parked in the refrigerator
 	skip       bool // PF_FREEZER_SKIP: a vfork parent waiting for its child
 	stopped    bool // in a group stop (T)
 	trapped    bool // in a ptrace stop (t)
-	ptraced    bool // a tracer is attached
-	stopBelow  bool // a group stop that a ptrace stop replaced; restored on detach
 	killed     bool // took SIGKILL: its defers run; no more signals, freezes still
 	exiting    bool // PF_EXITING: in exit, past its last safe point
 	frozenEnuf bool // counted in cgroup.counts as frozen enough
 	run        runState
-	intr       chan struct{} // closed when a pending bit is set; nil until asked for
+	noFreeze   bool // PF_NOFREEZE, fixed at creation
+
+	taskMu sync.Mutex // task_lock: take it with lockTask
+	sigMu  sync.Mutex // siglock: take it with lockSig
+
+	h *Hierarchy
+
+	// Under task_lock and siglock; cgroup also changes only under
+	// css_set_lock held for writing, so either lock is enough to read it.
+	cgroup *Cgroup
 
 	// Under css_set_lock: the cgroup's task list (the kernel's cg_list).
-	prev, next *Task
+	next, prev *Task
+
+	// Under task_lock and siglock.
+	intr      chan struct{} // closed when a pending bit is set; nil until asked for
+	ptraced   bool          // a tracer is attached
+	stopBelow bool          // a group stop that a ptrace stop replaced; restored on detach
 
 	// Under task_lock and siglock, made when first needed, so that a task
 	// that never stops and is never waited for carries neither.
 	wake chan struct{} // capacity 1: the wake-up of a stopped task
 	done chan struct{} // closed once the task has exited and left its cgroup
+
+	pid  int
+	name string
 }
 
 // TaskOption configures a task at [Cgroup.Spawn].
@@ -103,8 +114,6 @@ type TaskStat struct {
 
 func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
 	t := &Task{h: h, name: name}
-	t.taskLock.init(classTaskLock, h.chk)
-	t.sigLock.init(classSigLock, h.chk)
 	for _, o := range opts {
 		if o != nil {
 			o(t)
@@ -116,13 +125,45 @@ func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
 // lock takes task_lock then siglock: every change that can move the task in
 // or out of "frozen enough" needs both.
 func (t *Task) lock() {
-	t.taskLock.Lock()
-	t.sigLock.Lock()
+	t.lockTask()
+	t.lockSig()
 }
 
 func (t *Task) unlock() {
-	t.sigLock.Unlock()
-	t.taskLock.Unlock()
+	t.unlockSig()
+	t.unlockTask()
+}
+
+// lockTask takes task_lock. A task's two locks are bare sync.Mutexes, checked
+// through the hierarchy's checker, rather than the mutex type: a task then
+// carries 16 bytes of locks instead of 48 (see the layout of Task).
+func (t *Task) lockTask() {
+	if lc := t.h.chk; lc != nil {
+		lc.acquire(classTaskLock)
+	}
+	t.taskMu.Lock()
+}
+
+func (t *Task) unlockTask() {
+	t.taskMu.Unlock()
+	if lc := t.h.chk; lc != nil {
+		lc.release(classTaskLock)
+	}
+}
+
+// lockSig takes siglock.
+func (t *Task) lockSig() {
+	if lc := t.h.chk; lc != nil {
+		lc.acquire(classSigLock)
+	}
+	t.sigMu.Lock()
+}
+
+func (t *Task) unlockSig() {
+	t.sigMu.Unlock()
+	if lc := t.h.chk; lc != nil {
+		lc.release(classSigLock)
+	}
 }
 
 // start runs the task's goroutine. The first thing it does is pass a safe
@@ -146,13 +187,13 @@ func (t *Task) exit() {
 	t.unlock()
 
 	h.cssSetLock.Lock()
-	t.taskLock.Lock()
+	t.lockTask()
 	c := t.cgroup
 	for _, ss := range h.subsys {
 		ss.Exit(c, t)
 	}
 	delete(h.tasks, t.pid)
-	t.sigLock.Lock()
+	t.lockSig()
 	c.unlinkLocked(t)
 	t.cgroup = nil
 	t.run = runDead
@@ -165,8 +206,8 @@ func (t *Task) exit() {
 	if t.done != nil {
 		close(t.done)
 	}
-	t.sigLock.Unlock()
-	t.taskLock.Unlock()
+	t.unlockSig()
+	t.unlockTask()
 	h.cssSetLock.Unlock()
 }
 
@@ -182,8 +223,8 @@ func (t *Task) Name() string { return t.name }
 // exited. The answer may be stale as soon as it is returned if another
 // goroutine moves the task. It takes the task's task_lock.
 func (t *Task) Cgroup() *Cgroup {
-	t.taskLock.Lock()
-	defer t.taskLock.Unlock()
+	t.lockTask()
+	defer t.unlockTask()
 	return t.cgroup
 }
 
@@ -191,8 +232,8 @@ func (t *Task) Cgroup() *Cgroup {
 // cgroup: what wait(2) on it would see. Done itself does not block beyond
 // the task's siglock.
 func (t *Task) Done() <-chan struct{} {
-	t.sigLock.Lock()
-	defer t.sigLock.Unlock()
+	t.lockSig()
+	defer t.unlockSig()
 	if t.done == nil {
 		if t.run == runDead {
 			return closedChan
@@ -205,8 +246,8 @@ func (t *Task) Done() <-chan struct{} {
 // Frozen reports whether the task is parked in the refrigerator: the kernel's
 // frozen(p) (PF_FROZEN). It takes the task's task_lock.
 func (t *Task) Frozen() bool {
-	t.taskLock.Lock()
-	defer t.taskLock.Unlock()
+	t.lockTask()
+	defer t.unlockTask()
 	return t.frozen
 }
 
@@ -259,17 +300,26 @@ func (t *Task) statLocked() TaskStat {
 // dropped, as a dying task takes no more signals; its deferred calls still run
 // user code, so it can still be frozen.
 func (t *Task) setPendingLocked(bits uint32) {
+	if intr := t.raisePendingLocked(bits); intr != nil {
+		close(intr)
+	}
+}
+
+// raisePendingLocked is setPendingLocked without the wake-up: it returns the
+// interrupt channel of an interruptible wait, detached from the task, for the
+// caller to close. freezeTask closes it after dropping the task's locks, so
+// that the task it wakes does not find them still held and park on them.
+func (t *Task) raisePendingLocked(bits uint32) chan struct{} {
 	if t.killed {
 		bits &= pendFreeze
 	}
 	if t.exiting || bits == 0 {
-		return
+		return nil
 	}
 	t.pending.Or(bits)
-	if t.intr != nil {
-		close(t.intr)
-		t.intr = nil
-	}
+	intr := t.intr
+	t.intr = nil
+	return intr
 }
 
 // Kill sends SIGKILL. The task exits at its next safe point: its goroutine
@@ -364,8 +414,8 @@ func (t *Task) Untrace() {
 // is pending, then Interrupt again for a fresh channel. Call it only from the
 // task's own goroutine. It does not block.
 func (t *Task) Interrupt() <-chan struct{} {
-	t.sigLock.Lock()
-	defer t.sigLock.Unlock()
+	t.lockSig()
+	defer t.unlockSig()
 	return t.interruptLocked()
 }
 
@@ -389,8 +439,8 @@ var closedChan = func() chan struct{} {
 // channel that interrupts an interruptible wait.
 func (t *Task) enterWait(s runState) <-chan struct{} {
 	t.h.chk.assertUnlocked("wait")
-	t.sigLock.Lock()
-	defer t.sigLock.Unlock()
+	t.lockSig()
+	defer t.unlockSig()
 	t.run = s
 	if s == runSleep {
 		return t.interruptLocked()
@@ -399,9 +449,9 @@ func (t *Task) enterWait(s runState) <-chan struct{} {
 }
 
 func (t *Task) leaveWait() {
-	t.sigLock.Lock()
+	t.lockSig()
 	t.run = runRunning
-	t.sigLock.Unlock()
+	t.unlockSig()
 }
 
 // Sleep sleeps for d in an interruptible, freezable wait (state 'S'), like

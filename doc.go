@@ -165,7 +165,7 @@ fridge.go and task.go):
     [Task.Fork] and the other methods [Task] lists as its own.
   - try_to_freeze: [Task.TryToFreeze]; its slow path, where signals are
     taken too (get_signal_to_deliver), is Task.safePoint.
-  - refrigerator: Task.refrigerator, a runtime/trace region.
+  - refrigerator: Task.refrigeratorLocked, a runtime/trace region.
   - freeze_task: Task.freezeTask; fake_signal_wake_up and signal_wake_up:
     Task.setPendingLocked; wake_up_process: Task.wakeLocked.
   - thaw_process: Task.thawLocked, Cgroup.thawTasksLocked.

@@ -113,7 +113,6 @@ func TestLockOrderInversionPanics(t *testing.T) {
 			h.cssSetLock.RLock()
 			tk.lockTask()
 			tk.lockSig()
-			//lint:ignore SA2001 only the acquisition order is under test
 			tk.unlockSig()
 			tk.unlockTask()
 			h.cssSetLock.RUnlock()
@@ -127,10 +126,8 @@ func TestLockOrderInversionPanics(t *testing.T) {
 		if v := lkPanic(func() {
 			h.cgroupMutex.Lock()
 			tk.lockSig()
-			//lint:ignore SA2001 only the acquisition order is under test
 			tk.unlockSig()
 			tk.lockTask()
-			//lint:ignore SA2001 only the acquisition order is under test
 			tk.unlockTask()
 			h.cgroupMutex.Unlock()
 		}); v != nil {

@@ -149,7 +149,7 @@ func (t *Task) leaveRefrigerator(cg *Cgroup, region *trace.Region) {
 
 // logSignalLocked logs a signal the task takes at a safe point: a kill, or a
 // stop with its /proc letter. It is out of line for the reason given at
-// refrigerator.
+// refrigeratorLocked.
 //
 //go:noinline
 func (t *Task) logSignalLocked(msg, stat string) {

@@ -223,8 +223,12 @@ func format(v float64, unit string) string {
 		return fmt.Sprintf("%.2f ms", v/1e6)
 	case strings.HasSuffix(unit, "ns/op") && v >= 1e4:
 		return fmt.Sprintf("%.1f µs", v/1e3)
+	case strings.HasSuffix(unit, "ns/op") && v >= 100:
+		return fmt.Sprintf("%.0f ns", v)
 	case strings.HasSuffix(unit, "ns/op"):
 		return fmt.Sprintf("%.3g ns", v)
+	case v >= 1e4:
+		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.4g", v)
 }

@@ -106,3 +106,23 @@ func TestWrite(t *testing.T) {
 		t.Errorf("table rows (-want +got):\n%s\nwhole table:\n%s", diff, b.String())
 	}
 }
+
+func TestFormat(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{0.2962, "ns/op", "0.296 ns"},
+		{1320, "ns/op", "1320 ns"},
+		{12345, "ns/op", "12.3 µs"},
+		{101650000, "freeze-ns/op", "101.65 ms"},
+		{112800, "B/op", "112800"},
+		{2609, "bytes/task", "2609"},
+		{0, "allocs/op", "0"},
+	} {
+		if got := format(tc.v, tc.unit); got != tc.want {
+			t.Errorf("format(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
+	}
+}

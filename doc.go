@@ -166,7 +166,8 @@ fridge.go and task.go):
   - try_to_freeze: [Task.TryToFreeze]; its slow path, where signals are
     taken too (get_signal_to_deliver), is Task.safePoint.
   - refrigerator: Task.refrigeratorLocked, a runtime/trace region.
-  - freeze_task: Task.freezeTask; fake_signal_wake_up and signal_wake_up:
+  - freeze_task: Task.freezeTask; fake_signal_wake_up: Task.raisePendingLocked
+    and the close that follows it in freezeTask; signal_wake_up:
     Task.setPendingLocked; wake_up_process: Task.wakeLocked.
   - thaw_process: Task.thawLocked, Cgroup.thawTasksLocked.
   - frozen(p), PF_FROZEN: [Task.Frozen], TaskStat.Frozen.
@@ -284,9 +285,12 @@ visits, which is why it comes inside css_set_lock; can_attach runs under it,
 so a task cannot become frozen enough between the check and the move.
 
 siglock, innermost, guards a task's signals and its run state ('S', 'D',
-stopped, traced). Setting a request and waking an interruptible wait happen
-under it, and so does a task's decision to park, so a wake-up cannot be lost
-between a task's check and its wait.
+stopped, traced). Setting a request and detaching the channel of an
+interruptible wait happen under it, and so does a task's decision to wait, so
+a wake-up cannot be lost between a task's check and its wait. The freezer
+closes the detached channel just after dropping the locks, so that the task it
+wakes does not find them held; a task that looks first sees the request
+pending and does not wait.
 
 The patch's rcu_read_lock sections have no lock here: they are atomic loads.
 With [WithLockChecks] every acquisition is checked against the order, and an

@@ -88,13 +88,13 @@ func (t *Task) safePoint() (froze bool) {
 	}
 }
 
-// refrigerator parks a task whose PF_FROZEN is set until thaw clears it. The
+// refrigeratorLocked parks a task whose PF_FROZEN is set until thaw clears it. The
 // task holds no lock while parked and waits on a channel, so testing/synctest
 // sees it as durably blocked: its cgroup's thaw broadcast, which a thaw closes
 // once for every task, as a hand-written pause gate closes its one channel.
 // The time spent here is a runtime/trace region, visible in go tool trace.
 //
-// The logging and tracing are out of line (see enterRefrigerator) so that the
+// The logging and tracing are out of line (see enterRefrigeratorLocked) so that the
 // frames of a parked task fit the goroutine's first stack: otherwise every
 // freeze after a garbage collection has shrunk the stacks of the busy tasks
 // would copy each one to a larger stack on its way in, which made freezing
@@ -110,7 +110,7 @@ func (t *Task) safePoint() (froze bool) {
 // "request", or "released" from a stop, a traced stop or a vfork wait.
 func (t *Task) refrigeratorLocked(via string) {
 	cg := t.cgroup
-	region := t.enterRefrigerator(cg, via)
+	region := t.enterRefrigeratorLocked(cg, via)
 	for t.frozen {
 		ch := cg.thawChan() // a new one if woken by an earlier thaw's broadcast
 		t.unlock()
@@ -118,16 +118,21 @@ func (t *Task) refrigeratorLocked(via string) {
 		<-ch
 		t.lock()
 	}
-	t.leaveRefrigerator(cg, region)
+	t.leaveRefrigeratorLocked(cg, region)
 }
 
-// enterRefrigerator logs the task's entry into the refrigerator and opens its
-// trace region.
+// enterRefrigeratorLocked logs the task's entry into the refrigerator and
+// opens its trace region. The record is written with the task's locks
+// dropped, as it was before the refrigerator kept them: a logger that panics
+// here unwinds a task that holds no lock, so the task still exits. A thaw
+// meanwhile is seen by the caller's check of PF_FROZEN.
 //
 //go:noinline
-func (t *Task) enterRefrigerator(cg *Cgroup, via string) *trace.Region {
+func (t *Task) enterRefrigeratorLocked(cg *Cgroup, via string) *trace.Region {
 	if t.h.log != nil {
+		t.unlock()
 		t.h.debug("refrigerator enter", slog.Int("pid", t.pid), slog.String("cgroup", cg.path), slog.String("via", via))
+		t.lock()
 	}
 	region := trace.StartRegion(context.Background(), "freezer.refrigerator")
 	if trace.IsEnabled() {
@@ -136,14 +141,18 @@ func (t *Task) enterRefrigerator(cg *Cgroup, via string) *trace.Region {
 	return region
 }
 
-// leaveRefrigerator closes the trace region and logs the task's exit.
+// leaveRefrigeratorLocked closes the trace region and logs the task's exit,
+// with the task's locks dropped for the reason given above; safePoint looks
+// at the task afresh once it has them back.
 //
 //go:noinline
-func (t *Task) leaveRefrigerator(cg *Cgroup, region *trace.Region) {
+func (t *Task) leaveRefrigeratorLocked(cg *Cgroup, region *trace.Region) {
 	region.End()
 	if t.h.log != nil {
+		t.unlock()
 		t.h.debug("refrigerator exit", slog.Int("pid", t.pid), slog.String("cgroup", cg.path),
 			slog.Bool("kill_pending", t.pending.Load()&pendKill != 0))
+		t.lock()
 	}
 }
 

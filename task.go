@@ -72,10 +72,12 @@ type Task struct {
 	// Under css_set_lock: the cgroup's task list (the kernel's cg_list).
 	next, prev *Task
 
-	// Under task_lock and siglock.
-	intr      chan struct{} // closed when a pending bit is set; nil until asked for
-	ptraced   bool          // a tracer is attached
-	stopBelow bool          // a group stop that a ptrace stop replaced; restored on detach
+	// Under task_lock and siglock. intr is closed when a pending bit is set
+	// (for a freeze request, just after the locks are dropped); it is nil
+	// until the task asks for it.
+	intr      chan struct{}
+	ptraced   bool // a tracer is attached
+	stopBelow bool // a group stop that a ptrace stop replaced; restored on detach
 
 	// Under task_lock and siglock, made when first needed, so that a task
 	// that never stops and is never waited for carries neither.

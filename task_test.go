@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -699,4 +701,75 @@ func TestTaskVforkChildExitsDuringFreeze(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "vfork parent to run after the thaw", after.Load)
+}
+
+// panicHandler is a slog handler that panics on the first record with a given
+// message, as a buggy user logger might.
+type panicHandler struct {
+	msg   string
+	fired *atomic.Bool
+}
+
+func (panicHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h panicHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg && h.fired.CompareAndSwap(false, true) {
+		panic("logger panic on " + r.Message)
+	}
+	return nil
+}
+
+func (h panicHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h panicHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestTaskLoggerPanicInRefrigerator: a logger that panics while a task enters
+// or leaves the refrigerator unwinds a task that holds none of its locks. The
+// task's own code recovers, returns, and the task exits and leaves its
+// cgroup; with the locks still held its exit would deadlock on them, and so
+// would every later Stat, Thaw and Shutdown.
+func TestTaskLoggerPanicInRefrigerator(t *testing.T) {
+	for _, msg := range []string{"refrigerator enter", "refrigerator exit"} {
+		t.Run(msg, func(t *testing.T) {
+			var fired atomic.Bool
+			h := newHierarchy(t, freezer.WithLogger(slog.New(panicHandler{msg, &fired})))
+			c := mkdir(t, h, "a")
+			var recovered atomic.Value
+			inside := make(chan struct{}) // the recover is in place
+			tk, err := c.Spawn("w", func(tk *freezer.Task) {
+				defer func() { recovered.Store(recover()) }()
+				close(inside)
+				for {
+					tk.TryToFreeze()
+					runtime.Gosched()
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-inside
+			if err := c.Freeze(); err != nil {
+				t.Fatal(err)
+			}
+			if msg == "refrigerator exit" {
+				waitFrozen(t, c)
+				if err := c.Thaw(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case <-tk.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("the task did not exit after its logger panicked: its locks were left held")
+			}
+			if v, _ := recovered.Load().(string); v != "logger panic on "+msg {
+				t.Errorf("task recovered %v, want the logger's panic", recovered.Load())
+			}
+			if st := tk.Stat(); st.State != 'Z' || st.Cgroup != "" {
+				t.Errorf("after exit: %+v, want state Z and no cgroup", st)
+			}
+			if err := c.Thaw(); err != nil {
+				t.Errorf("Thaw after the panic: %v", err)
+			}
+		})
+	}
 }

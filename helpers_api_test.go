@@ -128,11 +128,7 @@ func TestWaitFrozenRemoved(t *testing.T) {
 		default:
 			t.Fatal("WaitFrozen still blocked after Remove")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
+		shutdown(t, h)
 	})
 }
 

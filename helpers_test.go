@@ -15,14 +15,20 @@ import (
 func newHierarchy(t testing.TB, opts ...freezer.Option) *freezer.Hierarchy {
 	t.Helper()
 	h := freezer.New(append([]freezer.Option{freezer.WithLockChecks()}, opts...)...)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
+	t.Cleanup(func() { shutdown(t, h) })
 	return h
+}
+
+// shutdown shuts h down within a minute, failing t if it cannot. Inside a
+// synctest bubble, where newHierarchy's cleanup cannot run, the fake clock
+// bounds it.
+func shutdown(t testing.TB, h *freezer.Hierarchy) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
 }
 
 // mkdir creates a cgroup under the root or fails the test.

@@ -175,17 +175,24 @@ func (m *mutex) init(class lockClass, chk *lockChecker) {
 	m.class, m.chk = class, chk
 }
 
-func (m *mutex) Lock() {
-	if m.chk != nil {
-		m.chk.acquire(m.class)
+func (m *mutex) Lock()   { lockAs(m.chk, &m.mu, m.class) }
+func (m *mutex) Unlock() { unlockAs(m.chk, &m.mu, m.class) }
+
+// lockAs takes mu as a lock of class, checked first against lc's order when
+// the hierarchy has a checker (lc is nil otherwise). mutex uses it, and so do
+// a task's two locks, which are bare sync.Mutexes to keep Task small.
+func lockAs(lc *lockChecker, mu *sync.Mutex, class lockClass) {
+	if lc != nil {
+		lc.acquire(class)
 	}
-	m.mu.Lock()
+	mu.Lock()
 }
 
-func (m *mutex) Unlock() {
-	m.mu.Unlock()
-	if m.chk != nil {
-		m.chk.release(m.class)
+// unlockAs releases a lock taken with lockAs.
+func unlockAs(lc *lockChecker, mu *sync.Mutex, class lockClass) {
+	mu.Unlock()
+	if lc != nil {
+		lc.release(class)
 	}
 }
 

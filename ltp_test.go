@@ -155,16 +155,6 @@ func ltpExpectErrno(t testing.TB, err error, path string, errno syscall.Errno) {
 	}
 }
 
-// ltpShutdown shuts h down inside a synctest bubble (fake time bounds it).
-func ltpShutdown(t testing.TB, h *freezer.Hierarchy) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
-		t.Errorf("Shutdown: %v", err)
-	}
-}
-
 // TestLTPWriteFreezing ports write_freezing.sh (B1): writing FREEZING to the
 // state file of an empty thawed cgroup fails (EIO in 2.6.28) and changes nothing.
 func TestLTPWriteFreezing(t *testing.T) {
@@ -232,7 +222,7 @@ func TestLTPFreezeThaw(t *testing.T) {
 func TestLTPFreezeSleepThaw(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := freezer.New(freezer.WithLockChecks())
-		defer ltpShutdown(t, h)
+		defer shutdown(t, h)
 		c := ltpMkdir(t, h, "/child")
 		start := time.Now()
 		tk := ltpStartSample(t, h, "/child")
@@ -570,7 +560,7 @@ func TestLTPStopFreezeThawCont(t *testing.T) {
 func TestLTPStopFreezeSleepThawCont(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := freezer.New(freezer.WithLockChecks())
-		defer ltpShutdown(t, h)
+		defer shutdown(t, h)
 		c := ltpMkdir(t, h, "/child")
 		start := time.Now()
 		tk := ltpStartSample(t, h, "/child")

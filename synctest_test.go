@@ -36,16 +36,6 @@ func syNew(t *testing.T, names ...string) (*freezer.Hierarchy, []*freezer.Cgroup
 	return h, cs
 }
 
-// syShutdown shuts h down inside the bubble; the fake clock bounds it.
-func syShutdown(t *testing.T, h *freezer.Hierarchy) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
-		t.Errorf("Shutdown: %v", err)
-	}
-}
-
 // TestSynctestFrozenTasksDurablyBlocked: a cgroup with a sleeper, a channel
 // waiter, a task in its own select on Interrupt, and a busy loop that only
 // calls TryToFreeze. While the busy task runs, the bubble is not idle; after
@@ -55,7 +45,7 @@ func syShutdown(t *testing.T, h *freezer.Hierarchy) {
 func TestSynctestFrozenTasksDurablyBlocked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, cs := syNew(t, "jobs")
-		defer syShutdown(t, h)
+		defer shutdown(t, h)
 		c := cs[0]
 		start := time.Now()
 
@@ -147,7 +137,7 @@ func TestSynctestFrozenTasksDurablyBlocked(t *testing.T) {
 func TestSynctestDWaitHoldsFreezing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, cs := syNew(t, "jobs")
-		defer syShutdown(t, h)
+		defer shutdown(t, h)
 		c := cs[0]
 		start := time.Now()
 
@@ -220,7 +210,7 @@ func TestSynctestDWaitHoldsFreezing(t *testing.T) {
 func TestLTPFreezeSleepThawFakeTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, cs := syNew(t, "late", "early")
-		defer syShutdown(t, h)
+		defer shutdown(t, h)
 		late, early := cs[0], cs[1]
 		start := time.Now()
 

@@ -136,37 +136,14 @@ func (t *Task) unlock() {
 	t.unlockTask()
 }
 
-// lockTask takes task_lock. A task's two locks are bare sync.Mutexes, checked
-// through the hierarchy's checker, rather than the mutex type: a task then
-// carries 16 bytes of locks instead of 48 (see the layout of Task).
-func (t *Task) lockTask() {
-	if lc := t.h.chk; lc != nil {
-		lc.acquire(classTaskLock)
-	}
-	t.taskMu.Lock()
-}
-
-func (t *Task) unlockTask() {
-	t.taskMu.Unlock()
-	if lc := t.h.chk; lc != nil {
-		lc.release(classTaskLock)
-	}
-}
-
-// lockSig takes siglock.
-func (t *Task) lockSig() {
-	if lc := t.h.chk; lc != nil {
-		lc.acquire(classSigLock)
-	}
-	t.sigMu.Lock()
-}
-
-func (t *Task) unlockSig() {
-	t.sigMu.Unlock()
-	if lc := t.h.chk; lc != nil {
-		lc.release(classSigLock)
-	}
-}
+// lockTask takes task_lock, and lockSig siglock. A task's two locks are bare
+// sync.Mutexes checked through the hierarchy's checker, rather than the mutex
+// type: a task then carries 16 bytes of locks instead of 48 (see the layout
+// of Task).
+func (t *Task) lockTask()   { lockAs(t.h.chk, &t.taskMu, classTaskLock) }
+func (t *Task) unlockTask() { unlockAs(t.h.chk, &t.taskMu, classTaskLock) }
+func (t *Task) lockSig()    { lockAs(t.h.chk, &t.sigMu, classSigLock) }
+func (t *Task) unlockSig()  { unlockAs(t.h.chk, &t.sigMu, classSigLock) }
 
 // start runs the task's goroutine. The first thing it does is pass a safe
 // point, as a forked task does on its return from fork: a task created in a

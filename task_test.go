@@ -44,17 +44,6 @@ func tkRecv[T any](t testing.TB, ch <-chan T, what string) T {
 	}
 }
 
-// tkShutdown shuts h down inside a synctest bubble, where newHierarchy's
-// cleanup cannot run.
-func tkShutdown(t testing.TB, h *freezer.Hierarchy) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
-		t.Errorf("Shutdown: %v", err)
-	}
-}
-
 // /proc/PID/stat letters for every kind of task, as ps shows them on a v1
 // kernel: R, S, D (uninterruptible, vfork parent, frozen), T, t and Z.
 func TestTaskStatLetters(t *testing.T) {
@@ -112,7 +101,7 @@ func TestTaskStatLetters(t *testing.T) {
 			if !tkIsDone(tk) {
 				t.Errorf("task still alive after its sleep: %+v", tk.Stat())
 			}
-			tkShutdown(t, h)
+			shutdown(t, h)
 		})
 	})
 
@@ -237,7 +226,7 @@ func TestTaskSleepThroughFreeze(t *testing.T) {
 		default:
 			t.Fatalf("not awake at 10s: %+v", tk.Stat())
 		}
-		tkShutdown(t, h)
+		shutdown(t, h)
 	})
 }
 
@@ -282,7 +271,7 @@ func TestTaskSleepDeadlinePassedWhileFrozen(t *testing.T) {
 		default:
 			t.Fatal("sleep whose deadline passed while frozen did not return at the thaw")
 		}
-		tkShutdown(t, h)
+		shutdown(t, h)
 	})
 }
 
@@ -328,7 +317,7 @@ func TestTaskWaitReadyWhileFrozen(t *testing.T) {
 		if d := time.Since(thawAt); d != 0 {
 			t.Errorf("Wait returned %v after the thaw, want at once", d)
 		}
-		tkShutdown(t, h)
+		shutdown(t, h)
 	})
 }
 

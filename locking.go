@@ -1,11 +1,10 @@
 package freezer
 
 import (
-	"bytes"
-	"fmt"
-	"runtime"
+	"math/bits"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // lockClass names one lock of the declared order. Every mutex of the library
@@ -72,87 +71,86 @@ func (e *LockOrderError) Error() string {
 	return "freezer: lock order violation: acquiring " + e.Acquiring + " while holding " + e.Holding
 }
 
-// lockChecker records which lock classes each goroutine holds. It exists only
-// when the hierarchy was made WithLockChecks; a nil *lockChecker checks
-// nothing and costs one comparison per acquisition.
+// lockChecker records which lock classes each goroutine holds, as lockdep
+// keeps held_locks in each task_struct. It exists only when the hierarchy was
+// made WithLockChecks; a nil *lockChecker checks nothing and costs one
+// comparison per acquisition.
+//
+// Checking an acquisition reads and writes only the current goroutine's own
+// record, found without a lock (see goroutineRecords): no goroutine waits on
+// another to check its locks, so the checker holds at the scale the library
+// does. lockdep learns its order from what it sees and keeps a graph of it;
+// here the order is declared, so the check is a comparison against it.
 type lockChecker struct {
-	mu   sync.Mutex // guards held; a plain mutex outside the checked order
-	held map[uint64][]lockClass
+	held goroutineRecords
 }
 
-func newLockChecker() *lockChecker {
-	return &lockChecker{held: make(map[uint64][]lockClass)}
+// heldLocks is one goroutine's record of the lock classes it holds: bit c is
+// set while it holds a lock of class c. A set is enough because the declared
+// order is total and strict: a goroutine can hold at most one lock of each
+// class, and takes them in rising order. Only its goroutine changes it; it is
+// atomic because the runtime may hand the record, with the g it belongs to, to
+// a later goroutine, a hand-over the race detector cannot see.
+type heldLocks struct {
+	mask atomic.Uint32
+	_    [60]byte // a cache line of its own: each goroutine writes its own
 }
 
-// goid returns the current goroutine's id. The runtime does not export it;
-// parsing the first line of the stack is slow but only runs with checks on.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
-		panic(fmt.Sprintf("freezer: cannot parse goroutine id from %q", b))
-	}
-	return id
-}
+// A heldLocks has a bit per class.
+var _ [32 - numLockClasses]struct{}
+
+func newLockChecker() *lockChecker { return new(lockChecker) }
 
 // acquire checks that class may be taken now and records it. It panics with a
 // *LockOrderError, before the lock is taken, if a held class is not strictly
-// earlier in the order.
+// earlier in the order, naming the earliest such class.
 func (lc *lockChecker) acquire(class lockClass) {
 	if lc == nil {
 		return
 	}
-	g := goid()
-	lc.mu.Lock()
-	for _, h := range lc.held[g] {
-		if h >= class {
-			lc.mu.Unlock()
-			panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})
+	r := lc.held.current()
+	bit := uint32(1) << class
+	held := r.mask.Or(bit)
+	if notBefore := held >> class; notBefore != 0 {
+		if held&bit == 0 {
+			r.mask.And(^bit)
 		}
+		h := class + lockClass(bits.TrailingZeros32(notBefore))
+		panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})
 	}
-	lc.held[g] = append(lc.held[g], class)
-	lc.mu.Unlock()
 }
 
 func (lc *lockChecker) release(class lockClass) {
 	if lc == nil {
 		return
 	}
-	g := goid()
-	lc.mu.Lock()
-	defer lc.mu.Unlock()
-	h := lc.held[g]
-	for i := len(h) - 1; i >= 0; i-- {
-		if h[i] == class {
-			h = append(h[:i], h[i+1:]...)
-			break
-		}
+	r := lc.held.find()
+	if r == nil {
+		return
 	}
-	if len(h) == 0 {
-		delete(lc.held, g)
-	} else {
-		lc.held[g] = h
+	bit := uint32(1) << class
+	if r.mask.And(^bit) == bit {
+		lc.held.idle(r)
 	}
 }
 
-// holding reports whether the current goroutine holds any checked lock. Tasks
-// assert it is false before they park: no task parks holding a library lock.
+// holding reports whether the current goroutine holds any checked lock, and
+// the innermost one: the latest in the order, which is the latest taken.
+// Tasks assert it is false before they park: no task parks holding a library
+// lock.
 func (lc *lockChecker) holding() (lockClass, bool) {
 	if lc == nil {
 		return 0, false
 	}
-	g := goid()
-	lc.mu.Lock()
-	defer lc.mu.Unlock()
-	if h := lc.held[g]; len(h) > 0 {
-		return h[len(h)-1], true
+	r := lc.held.find()
+	if r == nil {
+		return 0, false
 	}
-	return 0, false
+	m := r.mask.Load()
+	if m == 0 {
+		return 0, false
+	}
+	return lockClass(31 - bits.LeadingZeros32(m)), true
 }
 
 // assertUnlocked panics if the current goroutine holds a library lock. It is

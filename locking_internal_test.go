@@ -2,7 +2,9 @@ package freezer
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,4 +258,110 @@ func TestNoParkWhileLocked(t *testing.T) {
 	if s, _ := v.(string); !strings.Contains(s, "siglock") {
 		t.Errorf("panic %#v does not name siglock", v)
 	}
+}
+
+// The checker keeps one record per goroutine, found without a lock: with a
+// thousand goroutines holding locks at once, each sees only its own, and an
+// inversion by one of them, among thousands of tasks taking their locks in
+// order, still panics naming both locks.
+func TestLockOrderInversionUnderLoad(t *testing.T) {
+	h, c := lkHierarchy(t)
+	for range 500 {
+		if _, err := c.Spawn("lk-sleeper", func(tk *Task) {
+			for {
+				tk.Sleep(time.Millisecond)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Every goroutine holds a lock of its own class while all the others
+	// hold theirs; then each checks what the checker says it holds.
+	const holders = 1000
+	classes := []lockClass{classCgroupMutex, classFreezerLock, classCSSSetLock, classTaskLock, classSigLock}
+	all := make(chan struct{})
+	var ready, checked sync.WaitGroup
+	errs := make(chan string, holders)
+	ready.Add(holders)
+	checked.Add(holders)
+	for i := range holders {
+		go func() {
+			defer checked.Done()
+			cl := classes[i%len(classes)]
+			var m mutex // a lock of its own, so the holders do not wait on each other
+			m.init(cl, h.chk)
+			m.Lock()
+			ready.Done()
+			<-all
+			if got, ok := h.chk.holding(); !ok || got != cl {
+				errs <- fmt.Sprintf("goroutine %d holds %s, but the checker says %v (%v)", i, cl, got, ok)
+			}
+			m.Unlock()
+			if got, ok := h.chk.holding(); ok {
+				errs <- fmt.Sprintf("goroutine %d released %s, but the checker says it holds %s", i, cl, got)
+			}
+		}()
+	}
+	ready.Wait()
+	close(all)
+	checked.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+
+	// Now invert under load: goroutines take the whole order again and
+	// again while one takes css_set_lock under a task's siglock.
+	stop := make(chan struct{})
+	var inOrder sync.WaitGroup
+	panics := make(chan any, 8)
+	for range 8 {
+		inOrder.Add(1)
+		go func() {
+			defer inOrder.Done()
+			tk := newTask(h, "lk-order", nil)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if v := lkPanic(func() {
+					h.cgroupMutex.Lock()
+					css(c).lock.Lock()
+					h.cssSetLock.RLock()
+					tk.lock()
+					tk.unlock()
+					h.cssSetLock.RUnlock()
+					css(c).lock.Unlock()
+					h.cgroupMutex.Unlock()
+				}); v != nil {
+					panics <- v
+					return
+				}
+			}
+		}()
+	}
+	tk := newTask(h, "lk-inverter", nil)
+	for i := range 100 {
+		done := make(chan any)
+		go func() {
+			tk.lockSig()
+			defer tk.unlockSig()
+			done <- lkPanic(func() { h.cssSetLock.Lock() })
+		}()
+		v := <-done
+		e, ok := v.(*LockOrderError)
+		if !ok || *e != (LockOrderError{Acquiring: "css_set_lock", Holding: "siglock"}) {
+			t.Fatalf("inversion %d: panic %#v, want css_set_lock while holding siglock", i, v)
+		}
+	}
+	close(stop)
+	inOrder.Wait()
+	close(panics)
+	for v := range panics {
+		t.Errorf("a goroutine taking the locks in order panicked: %v", v)
+	}
+	lkAssertNothingHeld(t, h)
 }

@@ -100,16 +100,7 @@ func (c *countdown) Add() {
 func BenchmarkFreezeBusy(b *testing.B) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			benchLibrary(b, n, func(t *freezer.Task, resumed func()) {
-				for i := 1; ; i++ {
-					if t.TryToFreeze() {
-						resumed()
-					}
-					if i%64 == 0 {
-						runtime.Gosched()
-					}
-				}
-			})
+			benchLibrary(b, n, busyLoop)
 		})
 	}
 }
@@ -186,8 +177,10 @@ func BenchmarkFreezeSleepingBaseline(b *testing.B) {
 
 // benchLibrary spawns n tasks running fn in one cgroup and measures b.N
 // freeze/thaw cycles.
-func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func())) {
-	h := freezer.New()
+// A task calls resumed when it runs after a thaw; only its first call in a
+// cycle counts, so a task may call it after every round of its loop.
+func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()), opts ...freezer.Option) {
+	h := freezer.New(opts...)
 	defer benchShutdown(b, h)
 	c, err := h.Root().Mkdir("bench")
 	if err != nil {
@@ -195,7 +188,6 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()))
 	}
 	var cd atomic.Pointer[countdown]
 	cd.Store(newCountdown(n))
-	resumed := func() { cd.Load().Add() }
 	// Every task must be inside fn before the first freeze: one frozen at
 	// its first safe point (before fn) would never report that it resumed.
 	// Tasks wait for begin before they run fn, so that spawning the last
@@ -207,7 +199,13 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()))
 			started.Add()
 			t.Wait(begin)
 			running.Add()
-			fn(t, resumed)
+			var last *countdown
+			fn(t, func() {
+				if d := cd.Load(); d != last {
+					last = d
+					d.Add()
+				}
+			})
 		}); err != nil {
 			b.Fatal(err)
 		}
@@ -218,7 +216,6 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()))
 	<-running.done
 	ctx := context.Background()
 	cycle := func(l *latency) {
-		cd.Store(newCountdown(n))
 		start := time.Now()
 		if err := c.Freeze(); err != nil {
 			b.Fatal(err)
@@ -227,7 +224,10 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()))
 			b.Fatal(err)
 		}
 		l.freeze += time.Since(start)
-		down := cd.Load()
+		// Every task is frozen: a task that calls resumed from now on has
+		// run after the thaw.
+		down := newCountdown(n)
+		cd.Store(down)
 		start = time.Now()
 		if err := c.Thaw(); err != nil {
 			b.Fatal(err)

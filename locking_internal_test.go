@@ -365,3 +365,33 @@ func TestLockOrderInversionUnderLoad(t *testing.T) {
 	}
 	lkAssertNothingHeld(t, h)
 }
+
+// BenchmarkLockCheck is one uncontended acquisition and release of a checked
+// lock; "parallel" runs it on every core at once, each goroutine with a lock
+// of its own, and reports the time per operation of all of them together.
+// The baseline is the same lock unchecked.
+func BenchmarkLockCheck(b *testing.B) { benchLock(b, newLockChecker()) }
+
+// BenchmarkLockCheckBaseline is BenchmarkLockCheck without a checker.
+func BenchmarkLockCheckBaseline(b *testing.B) { benchLock(b, nil) }
+
+func benchLock(b *testing.B, lc *lockChecker) {
+	b.Run("serial", func(b *testing.B) {
+		var m mutex
+		m.init(classTaskLock, lc)
+		for b.Loop() {
+			m.Lock()
+			m.Unlock()
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			var m mutex
+			m.init(classTaskLock, lc)
+			for pb.Next() {
+				m.Lock()
+				m.Unlock()
+			}
+		})
+	})
+}

@@ -2,8 +2,6 @@ package freezer_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,7 +48,7 @@ func TestScaleForkStorm(t *testing.T) {
 	if testing.Short() {
 		n = 300
 	}
-	h := scHierarchy(t)
+	h := newHierarchy(t)
 	c := mkdir(t, h, "storm")
 	start := time.Now()
 	var forked atomic.Int64
@@ -106,18 +104,16 @@ func TestScaleForkStorm(t *testing.T) {
 
 // TestScaleFreezeThawForkingSleepers: four forkers start 2,000 children that
 // sleep 1 ms in a loop while the test freezes and thaws their cgroup 200
-// times, letting the forks go on between cycles until every child is born. Each freeze must reach FROZEN with every task frozen, forks in
-// flight included, and each thaw must leave no task frozen.
+// times, letting the forks go on between cycles until every child is born.
+// Each freeze must reach FROZEN with every task frozen, forks in flight
+// included, and each thaw must leave no task frozen.
 func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 	const forkers = 4
 	children, cycles := 2000, 200
-	if n, _ := strconv.Atoi(os.Getenv("SCCYCLES")); n > 0 {
-		cycles = n
-	}
 	if testing.Short() {
 		children, cycles = 200, 20
 	}
-	h := scHierarchy(t)
+	h := newHierarchy(t)
 	c := mkdir(t, h, "cycles")
 	var forked atomic.Int64
 	for range forkers {
@@ -134,8 +130,7 @@ func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 
 	start := time.Now()
 	last := forkers
-	var tFreeze, tThaw, tFork time.Duration
-	defer func() { t.Logf("freeze %v thaw %v forkwait %v", tFreeze, tThaw, tFork) }()
+	var tFreeze, tThaw, tFork time.Duration // where the time went
 	for i := range cycles {
 		t0 := time.Now()
 		if err := c.FreezeContext(scCtx(t)); err != nil {
@@ -164,9 +159,9 @@ func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 				t.Fatalf("cycle %d: after Thaw task %+v is still frozen", i, tk.Stat())
 			}
 		}
-		// Let the forkers make progress, so that each freeze meets more
-		// sleepers and forks in flight; the last freezes meet them all.
 		tThaw += time.Since(t0)
+		// Let the forkers make progress, so that each freeze meets more
+		// sleepers and forks in flight; the last quarter meets them all.
 		t0 = time.Now()
 		want := min(int64(children), int64((i+1)*children/(cycles*3/4)))
 		waitFor(t, "forks between cycles", func() bool { return forked.Load() >= want })
@@ -177,14 +172,6 @@ func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 	if got, want := scCount(c), forkers+children; got != want {
 		t.Fatalf("%s holds %d tasks, want %d", c.Path(), got, want)
 	}
-	t.Logf("%d cycles against %d forking sleepers: %v", cycles, children, cycleTime)
-}
-
-func scHierarchy(t *testing.T) *freezer.Hierarchy {
-	if os.Getenv("SCNOCHECK") != "" {
-		h := freezer.New()
-		t.Cleanup(func() { shutdown(t, h) })
-		return h
-	}
-	return newHierarchy(t)
+	t.Logf("%d cycles against %d forking sleepers: %v (freeze %v, thaw %v, waiting for forks %v)",
+		cycles, children, cycleTime, tFreeze, tThaw, tFork)
 }

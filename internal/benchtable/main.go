@@ -114,14 +114,22 @@ func targetFor(name, unit string) (target, bool) {
 		return target{"≤ 1×", func(l, b float64) bool { return l <= b }}, true
 	case top == "BenchmarkMemoryPerTask" && unit == "bytes/task":
 		return target{"≤ +512 B", func(l, b float64) bool { return l-b <= 512 }}, true
+	// The lock checker's targets (issue 9): with checks on, freeze and thaw
+	// cost at most 3× the same unchecked, and one checked acquisition and
+	// release at most 100 ns.
+	case strings.HasPrefix(top, "BenchmarkChecked") && (unit == "freeze-ns/op" || unit == "thaw-ns/op"):
+		return target{"≤ 3×", func(l, b float64) bool { return l <= 3*b }}, true
+	case top == "BenchmarkLockCheck" && sub == "serial" && unit == "ns/op":
+		return target{"≤ 100 ns", func(l, _ float64) bool { return l <= 100 }}, true
 	}
 	return target{}, false
 }
 
 // scalings are the rows comparing one size with another of the same
-// benchmark: DESIGN.md's "100k costs at most 12× 10k", and O(1) state reads
+// benchmark: DESIGN.md's "100k costs at most 12× 10k"; O(1) state reads
 // (a scan of 100,000 tasks would cost thousands of times one task; 2× allows
-// for cache misses).
+// for cache misses); and checked locks on every core at once costing no more
+// per operation than on one.
 var scalings = []struct {
 	top, small, large string
 	units             []string
@@ -130,6 +138,7 @@ var scalings = []struct {
 	{"BenchmarkFreezeBusy", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkFreezeSleeping", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkReadStateFreezing", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
+	{"BenchmarkLockCheck", "serial", "parallel", []string{"ns/op"}, 1},
 }
 
 // write prints the table in Markdown: one row per benchmark and unit,

@@ -107,6 +107,34 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// The lock checker's rows: 3× the unchecked run for freeze and thaw, 100 ns
+// for one checked lock, and no dearer per operation on every core.
+func TestWriteLockCheckTargets(t *testing.T) {
+	const in = `BenchmarkCheckedSleepLoop/tasks=3000-2 	10	 30000000 freeze-ns/op	 40000000 thaw-ns/op
+BenchmarkCheckedSleepLoopBaseline/tasks=3000-2 	10	 10000000 freeze-ns/op	 10000000 thaw-ns/op
+BenchmarkLockCheck/serial-2 	50000000	 30.0 ns/op
+BenchmarkLockCheck/parallel-2 	90000000	 16.0 ns/op
+BenchmarkLockCheckBaseline/serial-2 	90000000	 13.0 ns/op
+BenchmarkLockCheckBaseline/parallel-2 	90000000	 7.0 ns/op
+`
+	res, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	write(&b, res)
+	for _, want := range []string{
+		"| CheckedSleepLoop/tasks=3000 | freeze-ns/op | 1 | 30.00 ms | 10.00 ms | 3.00× | ≤ 3× | yes |",
+		"| CheckedSleepLoop/tasks=3000 | thaw-ns/op | 1 | 40.00 ms | 10.00 ms | 4.00× | ≤ 3× | **no** |",
+		"| LockCheck/serial | ns/op | 1 | 30 ns | 13 ns | 2.31× | ≤ 100 ns | yes |",
+		"| LockCheck parallel ÷ serial | ns/op |  | 0.5× | 0.5× |  | ≤ 1× | yes |",
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("no row %q in:\n%s", want, b.String())
+		}
+	}
+}
+
 func TestFormat(t *testing.T) {
 	for _, tc := range []struct {
 		v    float64

@@ -2,13 +2,7 @@
 
 package freezer
 
-import (
-	"bytes"
-	"fmt"
-	"runtime"
-	"strconv"
-	"sync"
-)
+import "sync"
 
 // This file finds the current goroutine's record of held locks on the
 // architectures without a getg in current_$GOARCH.s. It parses the
@@ -22,21 +16,6 @@ import (
 type goroutineRecords struct {
 	mu   sync.Mutex // outside the checked order
 	recs map[uint64]*heldLocks
-}
-
-// goid returns the current goroutine's id. The runtime does not export it.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
-		panic(fmt.Sprintf("freezer: cannot parse goroutine id from %q", b))
-	}
-	return id
 }
 
 // find returns the current goroutine's record, or nil if it holds no lock.
@@ -68,7 +47,14 @@ func (gr *goroutineRecords) idle(r *heldLocks) {
 	id := goid()
 	gr.mu.Lock()
 	defer gr.mu.Unlock()
-	if gr.recs[id] == r && r.mask.Load() == 0 {
+	if gr.recs[id] == r && r.mask == 0 {
 		delete(gr.recs, id)
 	}
 }
+
+// adopt gives a task's goroutine no record to keep: records here last only
+// while their goroutine holds a lock.
+func (gr *goroutineRecords) adopt() *heldLocks { return nil }
+
+// owns is never asked: adopt keeps nothing.
+func (gr *goroutineRecords) owns(*heldLocks) bool { return false }

@@ -39,7 +39,7 @@ func (t *Task) TryToFreeze() bool {
 // throughout, except while it is parked: the parks return with them taken
 // again, so a thawed task makes its next check without taking them twice.
 func (t *Task) safePoint() (froze bool) {
-	t.lock()
+	t.ownLock()
 	for {
 		p := t.pending.Load()
 		switch {
@@ -65,7 +65,7 @@ func (t *Task) safePoint() (froze bool) {
 			if t.h.log != nil {
 				t.logSignalLocked("kill", "")
 			}
-			t.unlock()
+			t.ownUnlock()
 			runtime.Goexit()
 		case p&pendTrap != 0:
 			t.pending.And(^pendTrap)
@@ -82,7 +82,7 @@ func (t *Task) safePoint() (froze bool) {
 				t.logSignalLocked("stop", "T")
 			}
 		default:
-			t.unlock()
+			t.ownUnlock()
 			return froze
 		}
 	}
@@ -113,10 +113,10 @@ func (t *Task) refrigeratorLocked(via string) {
 	region := t.enterRefrigeratorLocked(cg, via)
 	for t.frozen {
 		ch := cg.thawChan() // a new one if woken by an earlier thaw's broadcast
-		t.unlock()
-		t.h.chk.assertUnlocked("refrigerator")
+		t.ownUnlock()
+		t.ownAssertUnlocked("refrigerator")
 		<-ch
-		t.lock()
+		t.ownLock()
 	}
 	t.leaveRefrigeratorLocked(cg, region)
 }

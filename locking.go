@@ -4,7 +4,6 @@ import (
 	"math/bits"
 	"strconv"
 	"sync"
-	"sync/atomic"
 )
 
 // lockClass names one lock of the declared order. Every mutex of the library
@@ -88,12 +87,12 @@ type lockChecker struct {
 // heldLocks is one goroutine's record of the lock classes it holds: bit c is
 // set while it holds a lock of class c. A set is enough because the declared
 // order is total and strict: a goroutine can hold at most one lock of each
-// class, and takes them in rising order. Only its goroutine changes it; it is
-// atomic because the runtime may hand the record, with the g it belongs to, to
-// a later goroutine, a hand-over the race detector cannot see.
+// class, and takes them in rising order. Only its goroutine reads or writes
+// it, so it needs no atomics; how a record passes safely from a goroutine to
+// the next one is up to goroutineRecords.
 type heldLocks struct {
-	mask atomic.Uint32
-	_    [60]byte // a cache line of its own: each goroutine writes its own
+	mask uint32
+	goid uint64 // the goroutine it belongs to
 }
 
 // A heldLocks has a bit per class.
@@ -101,35 +100,35 @@ var _ [32 - numLockClasses]struct{}
 
 func newLockChecker() *lockChecker { return new(lockChecker) }
 
-// acquire checks that class may be taken now and records it. It panics with a
-// *LockOrderError, before the lock is taken, if a held class is not strictly
-// earlier in the order, naming the earliest such class.
+// acquire checks that class may be taken now by the current goroutine and
+// records it. It panics with a *LockOrderError, before the lock is taken, if
+// a held class is not strictly earlier in the order, naming the earliest such
+// class.
 func (lc *lockChecker) acquire(class lockClass) {
-	if lc == nil {
-		return
-	}
-	r := lc.held.current()
-	bit := uint32(1) << class
-	held := r.mask.Or(bit)
-	if notBefore := held >> class; notBefore != 0 {
-		if held&bit == 0 {
-			r.mask.And(^bit)
-		}
-		h := class + lockClass(bits.TrailingZeros32(notBefore))
-		panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})
+	if lc != nil {
+		lc.acquireIn(lc.held.current(), class)
 	}
 }
 
+// acquireIn is acquire with the current goroutine's record already found.
+func (lc *lockChecker) acquireIn(r *heldLocks, class lockClass) {
+	if notBefore := r.mask >> class; notBefore != 0 {
+		h := class + lockClass(bits.TrailingZeros32(notBefore))
+		panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})
+	}
+	r.mask |= 1 << class
+}
+
 func (lc *lockChecker) release(class lockClass) {
-	if lc == nil {
-		return
+	if lc != nil {
+		if r := lc.held.find(); r != nil {
+			lc.releaseIn(r, class)
+		}
 	}
-	r := lc.held.find()
-	if r == nil {
-		return
-	}
-	bit := uint32(1) << class
-	if r.mask.And(^bit) == bit {
+}
+
+func (lc *lockChecker) releaseIn(r *heldLocks, class lockClass) {
+	if r.mask &^= 1 << class; r.mask == 0 {
 		lc.held.idle(r)
 	}
 }
@@ -142,15 +141,14 @@ func (lc *lockChecker) holding() (lockClass, bool) {
 	if lc == nil {
 		return 0, false
 	}
-	r := lc.held.find()
-	if r == nil {
+	return innermost(lc.held.find())
+}
+
+func innermost(r *heldLocks) (lockClass, bool) {
+	if r == nil || r.mask == 0 {
 		return 0, false
 	}
-	m := r.mask.Load()
-	if m == 0 {
-		return 0, false
-	}
-	return lockClass(31 - bits.LeadingZeros32(m)), true
+	return lockClass(31 - bits.LeadingZeros32(r.mask)), true
 }
 
 // assertUnlocked panics if the current goroutine holds a library lock. It is

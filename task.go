@@ -86,6 +86,10 @@ type Task struct {
 
 	pid  int
 	name string
+
+	// With lock checks: the record of the locks the task's goroutine holds,
+	// set when it starts, for its own use (see ownHeld).
+	held *heldLocks
 }
 
 // TaskOption configures a task at [Cgroup.Spawn].
@@ -145,11 +149,64 @@ func (t *Task) unlockTask() { unlockAs(t.h.chk, &t.taskMu, classTaskLock) }
 func (t *Task) lockSig()    { lockAs(t.h.chk, &t.sigMu, classSigLock) }
 func (t *Task) unlockSig()  { unlockAs(t.h.chk, &t.sigMu, classSigLock) }
 
+// The task's own goroutine keeps its record of held locks in the task, so
+// that the checks on the paths every wake-up takes (a wait, a safe point, the
+// refrigerator) read no shared state, as lockdep's do with current's
+// held_locks. The own* methods are for the methods that only t's goroutine may
+// call; any other goroutine that calls them is looked up as usual.
+
+// ownHeld returns the running goroutine's record of held locks: t.held if it
+// is t's goroutine. The hierarchy has a checker.
+func (t *Task) ownHeld() *heldLocks {
+	if r := t.held; r != nil && t.h.chk.held.owns(r) {
+		return r
+	}
+	return t.h.chk.held.current()
+}
+
+func (t *Task) ownLockAs(mu *sync.Mutex, class lockClass) {
+	if lc := t.h.chk; lc != nil {
+		lc.acquireIn(t.ownHeld(), class)
+	}
+	mu.Lock()
+}
+
+func (t *Task) ownUnlockAs(mu *sync.Mutex, class lockClass) {
+	mu.Unlock()
+	if lc := t.h.chk; lc != nil {
+		lc.releaseIn(t.ownHeld(), class)
+	}
+}
+
+// ownLock is lock, and ownUnlock unlock, for t's own goroutine.
+func (t *Task) ownLock() {
+	t.ownLockAs(&t.taskMu, classTaskLock)
+	t.ownLockAs(&t.sigMu, classSigLock)
+}
+
+func (t *Task) ownUnlock() {
+	t.ownUnlockAs(&t.sigMu, classSigLock)
+	t.ownUnlockAs(&t.taskMu, classTaskLock)
+}
+
+// ownAssertUnlocked is the checker's assertUnlocked for t's own goroutine.
+func (t *Task) ownAssertUnlocked(where string) {
+	if t.h.chk == nil {
+		return
+	}
+	if c, ok := innermost(t.ownHeld()); ok {
+		panic("freezer: " + where + " while holding " + c.String())
+	}
+}
+
 // start runs the task's goroutine. The first thing it does is pass a safe
 // point, as a forked task does on its return from fork: a task created in a
 // FREEZING cgroup freezes before any of its own code runs.
 func (t *Task) start(fn func(*Task)) {
 	go func() {
+		if lc := t.h.chk; lc != nil {
+			t.held = lc.held.adopt()
+		}
 		defer t.exit()
 		t.TryToFreeze()
 		fn(t)
@@ -160,10 +217,10 @@ func (t *Task) start(fn func(*Task)) {
 // gone. Deferred, it runs whether the function returned or was killed.
 func (t *Task) exit() {
 	h := t.h
-	t.lock()
+	t.ownLock()
 	t.exiting = true
 	t.pending.Store(0)
-	t.unlock()
+	t.ownUnlock()
 
 	h.cssSetLock.Lock()
 	t.lockTask()
@@ -393,8 +450,8 @@ func (t *Task) Untrace() {
 // is pending, then Interrupt again for a fresh channel. Call it only from the
 // task's own goroutine. It does not block.
 func (t *Task) Interrupt() <-chan struct{} {
-	t.lockSig()
-	defer t.unlockSig()
+	t.ownLockAs(&t.sigMu, classSigLock)
+	defer t.ownUnlockAs(&t.sigMu, classSigLock)
 	return t.interruptLocked()
 }
 
@@ -417,9 +474,9 @@ var closedChan = func() chan struct{} {
 // enterWait records that the task is about to block in state s and returns the
 // channel that interrupts an interruptible wait.
 func (t *Task) enterWait(s runState) <-chan struct{} {
-	t.h.chk.assertUnlocked("wait")
-	t.lockSig()
-	defer t.unlockSig()
+	t.ownAssertUnlocked("wait")
+	t.ownLockAs(&t.sigMu, classSigLock)
+	defer t.ownUnlockAs(&t.sigMu, classSigLock)
 	t.run = s
 	if s == runSleep {
 		return t.interruptLocked()
@@ -428,9 +485,9 @@ func (t *Task) enterWait(s runState) <-chan struct{} {
 }
 
 func (t *Task) leaveWait() {
-	t.lockSig()
+	t.ownLockAs(&t.sigMu, classSigLock)
 	t.run = runRunning
-	t.unlockSig()
+	t.ownUnlockAs(&t.sigMu, classSigLock)
 }
 
 // Sleep sleeps for d in an interruptible, freezable wait (state 'S'), like
@@ -529,18 +586,18 @@ func (t *Task) Vfork(name string, fn func(*Task)) error {
 		t.TryToFreeze()
 		return err
 	}
-	t.h.chk.assertUnlocked("vfork")
-	t.lock()
+	t.ownAssertUnlocked("vfork")
+	t.ownLock()
 	t.skip, t.run = true, runVfork
 	t.recalcLocked()
-	t.unlock()
+	t.ownUnlock()
 
 	<-child.Done()
 
-	t.lock()
+	t.ownLock()
 	t.skip, t.run = false, runRunning
 	t.releaseLocked()
-	t.unlock()
+	t.ownUnlock()
 	// The slow path, not TryToFreeze: releaseLocked may have set PF_FROZEN
 	// with no request left pending for the fast path to see.
 	t.safePoint()

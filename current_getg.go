@@ -23,10 +23,16 @@ func getg() unsafe.Pointer
 
 // goidOffset is where the runtime keeps a goroutine's id within its g, or -1
 // if it could not be found. The runtime does not export it, and its place
-// changes between Go releases, so it is found at start: the one offset in the
-// first bytes of a g that holds the goroutine's id, as its stack trace shows
-// it, for several goroutines.
-var goidOffset = findGoidOffset()
+// changes between Go releases, so it is found when the first checker is made
+// (initCurrent): the one offset in the first bytes of a g that holds the
+// goroutine's id, as its stack trace shows it, for several goroutines. It is
+// written once, before any checker exists, and only read after.
+var (
+	goidOffset  int
+	goidFindOne sync.Once
+)
+
+func initCurrent() { goidFindOne.Do(func() { goidOffset = findGoidOffset() }) }
 
 // goidScan is how many bytes of a g findGoidOffset looks at: the id has
 // always been well within them, and a g is larger.

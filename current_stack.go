@@ -52,6 +52,9 @@ func (gr *goroutineRecords) idle(r *heldLocks) {
 	}
 }
 
+// initCurrent has nothing to prepare.
+func initCurrent() {}
+
 // adopt gives a task's goroutine no record to keep: records here last only
 // while their goroutine holds a lock.
 func (gr *goroutineRecords) adopt() *heldLocks { return nil }

@@ -210,7 +210,8 @@ The cgroup core (kernel/cgroup.c; here cgroup.go):
     became.
   - task_lock: Task.lockTask; sighand->siglock: Task.lockSig.
   - lockdep: [WithLockChecks], [LockOrderError], and the declared order in
-    locking.go.
+    locking.go; held_locks: heldLocks, in Task.held for a task's goroutine;
+    current: getg (current_getg.go).
 
 The freezer subsystem (kernel/cgroup_freezer.c; here freezer.go):
 
@@ -295,13 +296,15 @@ pending and does not wait.
 The patch's rcu_read_lock sections have no lock here: they are atomic loads.
 With [WithLockChecks] every acquisition is checked against the order, and an
 inversion panics with a [LockOrderError] naming both locks, as lockdep
-warns; the test suite runs with checks on. Like lockdep's held_locks, each
-goroutine's record of what it holds is its own, found through the runtime's
-descriptor of the running goroutine (the kernel's current) in a table read
-without a lock, so checking costs the same with a hundred thousand tasks as
-with one. lockdep learns the order from what it sees and keeps a graph;
-here the order is declared, and the check compares against it. No task
-parks while it holds a
+warns; the test suite runs with checks on. Like lockdep's held_locks in
+task_struct, each goroutine's record of what it holds is its own and only it
+touches it: a task's goroutine keeps its record in its Task, and any other
+goroutine finds its own through the runtime's descriptor of the running
+goroutine (the kernel's current) in a table read without a lock. Checking
+therefore costs the same with a hundred thousand tasks as with one, and
+goroutines never wait on each other to check. lockdep learns the order from
+what it sees and keeps a graph of it; here the order is declared, and the
+check is a comparison against it. No task parks while it holds a
 library lock (that too is checked), and frozen and stopped tasks wait on
 channels, never on a mutex, so testing/synctest sees them as durably
 blocked. A [Subsystem]'s hooks run under the locks its documentation lists

@@ -98,7 +98,10 @@ type heldLocks struct {
 // A heldLocks has a bit per class.
 var _ [32 - numLockClasses]struct{}
 
-func newLockChecker() *lockChecker { return new(lockChecker) }
+func newLockChecker() *lockChecker {
+	initCurrent()
+	return new(lockChecker)
+}
 
 // acquire checks that class may be taken now by the current goroutine and
 // records it. It panics with a *LockOrderError, before the lock is taken, if

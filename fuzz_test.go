@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	pathpkg "path"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -24,8 +27,11 @@ import (
 // fixed fixture and checks: no panic (the lock checker included), every error
 // an *fs.PathError whose Err is a syscall.Errno from the set cgroup.go and
 // DESIGN.md document for that operation, and nothing changed when an error is
-// returned. The seed corpus is in testdata/fuzz/<FuzzName>/. Every private
-// name here starts with "fz".
+// returned. A fuzz worker builds the fixture once and puts it back after each
+// input that changed it, since building it cost more than the input; an input
+// that fails, or a fixture that does not come back exactly, gets a new one.
+// The seed corpus is in testdata/fuzz/<FuzzName>/. Every private name here
+// starts with "fz".
 //
 // Run one target with, for example:
 //
@@ -46,11 +52,26 @@ import (
 //	/n           RUNNING   no tasks, one child
 //	/n/m         RUNNING   10 NoFreeze sleeper: a FROZEN write is EBUSY
 //
-// It is small because every input builds and tears down its own, and every
-// lock the library takes is checked.
+// A fuzz worker builds it once and runs every input against it (fzFixtures),
+// so it is small not for the cost of building it but because an input that
+// changes it pays for putting it back, and every lock the library takes is
+// checked.
 type fzFixture struct {
 	h     *freezer.Hierarchy
+	gate  chan struct{}   // tasks 6 and 8 wait on it; closed before Shutdown
 	tasks []*freezer.Task // by PID-1
+
+	orig fzSnapshot // its snapshot when built
+	// same is whether the last snapshot of the current input equals orig.
+	// Every target takes one after its operation, and whatever an operation
+	// sets going (a task on its way into or out of the refrigerator) follows
+	// a change that this snapshot shows; so when it shows none, put need not
+	// take another.
+	same bool
+
+	mu   sync.Mutex
+	spin bool          // an input is running, so task 1 is busy
+	run  chan struct{} // closed when spin is set
 }
 
 // The fixture's PIDs with a role in the checks.
@@ -62,11 +83,42 @@ const (
 // fzCgroupPaths are the fixture's cgroups, for the targets that pick one.
 var fzCgroupPaths = []string{"/", "/a", "/a/sub", "/b", "/c", "/e", "/n", "/n/m"}
 
-// fzBusy is busy with a yield, so a fuzz worker's CPU goes to the test.
-func fzBusy(t *freezer.Task) {
+// busy is task 1. While an input runs it is busy with a yield, so a fuzz
+// worker's CPU goes to the test. Between inputs, when there used to be no
+// fixture, it waits in a select of its own that a freeze request or a kill
+// interrupts: a task spinning in every idle worker would take the cores the
+// fuzzer needs, and this way it still reads 'R' and reaches a safe point at
+// once when restore or Shutdown needs it to.
+func (fx *fzFixture) busy(t *freezer.Task) {
 	for {
 		t.TryToFreeze()
-		runtime.Gosched()
+		fx.mu.Lock()
+		spin, run := fx.spin, fx.run
+		fx.mu.Unlock()
+		if spin {
+			runtime.Gosched()
+			continue
+		}
+		select {
+		case <-run:
+		case <-t.Interrupt():
+		}
+	}
+}
+
+// setBusy starts task 1's busy loop when an input begins, and stops it when
+// the input ends.
+func (fx *fzFixture) setBusy(spin bool) {
+	fx.mu.Lock()
+	defer fx.mu.Unlock()
+	if spin == fx.spin {
+		return
+	}
+	fx.spin = spin
+	if spin {
+		close(fx.run)
+	} else {
+		fx.run = make(chan struct{})
 	}
 }
 
@@ -86,14 +138,91 @@ func fzWaitFor(t *testing.T, what string, cond func() bool) {
 	waitFor(t, what, cond)
 }
 
-// fzNewFixture builds the fixture, checks it, and returns it with its
-// snapshot.
-func fzNewFixture(t *testing.T) (*fzFixture, fzSnapshot) {
+// fzFixtures is one fuzz target's fixture, kept across the inputs a fuzz
+// worker runs: building one per input (11 goroutines, stops, a vfork, two
+// freezes and a Shutdown) cost more than the input itself. Inputs run one at a
+// time, in the fuzz worker's process or as the seed corpus's subtests, so it
+// needs no lock.
+type fzFixtures struct {
+	fx *fzFixture // nil until the first input, and after a discard
+	// dirty is set while an input runs and cleared only once fx is back to
+	// fx.orig: an input that fails may leave it in any state, and the next
+	// one then gets a new fixture.
+	dirty bool
+}
+
+// fzNewFixtures returns f's fixture cache. f's cleanup shuts the fixture
+// down, so goleak finds no task goroutine when the target ends.
+func fzNewFixtures(f *testing.F) *fzFixtures {
+	fc := &fzFixtures{}
+	f.Cleanup(func() { fc.discard(f) })
+	return fc
+}
+
+// get returns the fixture for an input and its snapshot before the input,
+// building a new one if there is none or the last input left it dirty.
+// A rebuilt fixture comes from a new hierarchy, since the seeds name PIDs and
+// a hierarchy never gives one twice.
+func (fc *fzFixtures) get(t *testing.T) (*fzFixture, fzSnapshot) {
 	t.Helper()
-	h := newHierarchy(t)
-	gate := make(chan struct{})
-	t.Cleanup(func() { close(gate) }) // runs before newHierarchy's Shutdown
-	fx := &fzFixture{h: h}
+	if fc.dirty {
+		fc.discard(t)
+	}
+	fc.dirty = true
+	if fc.fx == nil {
+		fc.fx = &fzFixture{
+			h:    freezer.New(freezer.WithLockChecks()),
+			gate: make(chan struct{}),
+			run:  make(chan struct{}),
+		}
+		fc.fx.orig = fc.fx.build(t) // if it fails, dirty has the next get discard it
+	}
+	fc.fx.setBusy(true)
+	fc.fx.same = false
+	return fc.fx, fc.fx.orig
+}
+
+// put ends an input that passed: the fixture is reused as it is if the input
+// changed nothing (most failing writes), put back through the public API if it
+// changed something, and discarded if that does not bring back exactly the
+// original snapshot soon. A failed input leaves it dirty.
+func (fc *fzFixtures) put(t *testing.T) {
+	t.Helper()
+	if fc.fx == nil {
+		return
+	}
+	fc.fx.setBusy(false)
+	if t.Failed() {
+		return
+	}
+	if fc.fx.same {
+		fc.dirty = false
+		return
+	}
+	if err := fc.fx.restore(); err != nil {
+		t.Logf("fixture discarded: %v", err)
+		fc.discard(t)
+		return
+	}
+	fc.dirty = false
+}
+
+// discard shuts the fixture down, if there is one. The gate is closed first:
+// a task in an uninterruptible wait on it dies only when the wait ends.
+func (fc *fzFixtures) discard(tb testing.TB) {
+	tb.Helper()
+	if fc.fx == nil {
+		return
+	}
+	close(fc.fx.gate)
+	shutdown(tb, fc.fx.h)
+	fc.fx, fc.dirty = nil, false
+}
+
+// build builds the fixture in fx.h, checks it, and returns its snapshot.
+func (fx *fzFixture) build(t *testing.T) fzSnapshot {
+	t.Helper()
+	h, gate := fx.h, fx.gate
 
 	cg := func(path string) *freezer.Cgroup {
 		t.Helper()
@@ -127,7 +256,7 @@ func fzNewFixture(t *testing.T) (*fzFixture, fzSnapshot) {
 	cg("/n")
 	m := cg("/n/m")
 
-	spawn(a, "busy", fzBusy, 'R')
+	spawn(a, "busy", fx.busy, 'R')
 	spawn(a, "sleeper", sleeper, 'S')
 	spawn(a, "stopped", sleeper, 'S').Stop()
 	spawn(a, "traced", sleeper, 'S').Trace()
@@ -193,7 +322,125 @@ func fzNewFixture(t *testing.T) (*fzFixture, fzSnapshot) {
 			t.Fatalf("fixture task %d: %+v", pid, st)
 		}
 	}
-	return fx, got
+	return got
+}
+
+// restore brings the fixture back to fx.orig through the public API, as
+// a cgroupfs user would, and waits until its snapshot says so. It undoes what
+// one input can do: a write of freezer.state, a move, a mkdir, an rmdir.
+// Each cgroup that differs, or that a task must move back into, is thawed
+// first, as a FROZEN cgroup takes no task and a frozen task cannot move; the
+// ones orig has FROZEN or FREEZING are frozen again last, which leaves /c
+// FREEZING with EBUSY since task 8 is in D.
+func (fx *fzFixture) restore() error {
+	orig := fx.orig
+	now, err := fx.trySnapshot()
+	if err != nil {
+		return err
+	}
+	if fzSameSnapshot(now, orig) {
+		return nil
+	}
+
+	cgroups := map[string]*freezer.Cgroup{}
+	var walk func(c *freezer.Cgroup)
+	walk = func(c *freezer.Cgroup) {
+		cgroups[c.Path()] = c
+		for _, k := range c.Children() {
+			walk(k)
+		}
+	}
+	walk(fx.h.Root())
+
+	touched := map[string]bool{}
+	for p, cs := range now.Cgroups {
+		if o, ok := orig.Cgroups[p]; !ok || o != cs {
+			touched[p] = true
+		}
+	}
+	for pid, st := range now.Tasks {
+		o := orig.Tasks[pid]
+		if st.Cgroup == "" {
+			return fmt.Errorf("task %d has exited: %+v", pid, st)
+		}
+		if st != o {
+			touched[st.Cgroup], touched[o.Cgroup] = true, true
+		}
+	}
+	for p := range touched {
+		if c := cgroups[p]; c != nil && c.Parent() != nil {
+			if err := c.Thaw(); err != nil {
+				return fmt.Errorf("thaw %s: %w", p, err)
+			}
+		}
+	}
+
+	// Parents before children: fewer slashes first.
+	var missing, extra []string
+	for p := range orig.Cgroups {
+		if cgroups[p] == nil {
+			missing = append(missing, p)
+			touched[p] = true
+		}
+	}
+	for p := range cgroups {
+		if _, ok := orig.Cgroups[p]; !ok {
+			extra = append(extra, p)
+		}
+	}
+	depth := func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") }
+	slices.SortFunc(missing, depth)
+	slices.SortFunc(extra, func(a, b string) int { return depth(b, a) })
+
+	for _, p := range missing {
+		parent := cgroups[pathpkg.Dir(p)]
+		if parent == nil {
+			return fmt.Errorf("mkdir %s: no parent", p)
+		}
+		c, err := parent.Mkdir(pathpkg.Base(p))
+		if err != nil {
+			return fmt.Errorf("mkdir %s: %w", p, err)
+		}
+		cgroups[p] = c
+	}
+	for pid, st := range now.Tasks {
+		if o := orig.Tasks[pid].Cgroup; st.Cgroup != o {
+			if err := cgroups[o].Attach(fx.tasks[pid-1]); err != nil {
+				return fmt.Errorf("move %d back to %s: %w", pid, o, err)
+			}
+		}
+	}
+	for _, p := range extra {
+		if err := cgroups[p].Remove(); err != nil {
+			return fmt.Errorf("rmdir %s: %w", p, err)
+		}
+	}
+	for p := range touched {
+		if s := orig.Cgroups[p].State; s == "FROZEN\n" || s == "FREEZING\n" {
+			if err := cgroups[p].Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {
+				return fmt.Errorf("freeze %s: %w", p, err)
+			}
+		}
+	}
+
+	// The tasks settle within a few scheduling rounds (see fzWaitFor); one
+	// that takes longer costs less to rebuild than to wait for.
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for {
+		now, err = fx.trySnapshot()
+		if err != nil {
+			return err
+		}
+		if fzSameSnapshot(now, orig) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not restored (-orig +now):\n%s", cmp.Diff(orig, now))
+		}
+		for range 10 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -211,9 +458,20 @@ type fzCgroupSnap struct {
 
 func (fx *fzFixture) snapshot(t *testing.T) fzSnapshot {
 	t.Helper()
+	s, err := fx.trySnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.same = fx.orig.Cgroups != nil && fzSameSnapshot(s, fx.orig)
+	return s
+}
+
+// trySnapshot is snapshot for restore, which discards a fixture it cannot
+// read rather than fail the input.
+func (fx *fzFixture) trySnapshot() (fzSnapshot, error) {
 	s := fzSnapshot{Cgroups: map[string]fzCgroupSnap{}, Tasks: map[int]freezer.TaskStat{}}
-	var walk func(c *freezer.Cgroup)
-	walk = func(c *freezer.Cgroup) {
+	var walk func(c *freezer.Cgroup) error
+	walk = func(c *freezer.Cgroup) error {
 		var cs fzCgroupSnap
 		dir := strings.TrimSuffix(c.Path(), "/")
 		if c.Parent() == nil {
@@ -227,7 +485,7 @@ func (fx *fzFixture) snapshot(t *testing.T) fzSnapshot {
 		}
 		b, err := fx.h.ReadFile(dir + "/tasks")
 		if err != nil {
-			t.Fatalf("snapshot: read %s/tasks: %v", dir, err)
+			return fmt.Errorf("snapshot: read %s/tasks: %v", dir, err)
 		}
 		cs.Tasks = string(b)
 		// Iteration must agree with the tasks file.
@@ -237,18 +495,30 @@ func (fx *fzFixture) snapshot(t *testing.T) fzSnapshot {
 		}
 		slices.Sort(it)
 		if got := fzPIDLines(it); got != cs.Tasks {
-			t.Fatalf("snapshot: %s: Tasks() iterates %q, tasks file says %q", c.Path(), got, cs.Tasks)
+			return fmt.Errorf("snapshot: %s: Tasks() iterates %q, tasks file says %q", c.Path(), got, cs.Tasks)
 		}
 		s.Cgroups[c.Path()] = cs
 		for _, k := range c.Children() {
-			walk(k)
+			if err := walk(k); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	walk(fx.h.Root())
+	if err := walk(fx.h.Root()); err != nil {
+		return fzSnapshot{}, err
+	}
 	for _, tk := range fx.tasks {
 		s.Tasks[tk.PID()] = tk.Stat()
 	}
-	return s
+	return s, nil
+}
+
+// fzSameSnapshot is cmp.Equal for snapshots without reflection, which cost
+// more than the rest of an input: every input compares at least once.
+func fzSameSnapshot(a, b fzSnapshot) bool {
+	return (a.Cgroups == nil) == (b.Cgroups == nil) && maps.Equal(a.Cgroups, b.Cgroups) &&
+		(a.Tasks == nil) == (b.Tasks == nil) && maps.Equal(a.Tasks, b.Tasks)
 }
 
 func fzPIDLines(pids []int) string {
@@ -360,11 +630,16 @@ func fzAllDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
-// fzUnchanged fails the test if anything differs from before.
-func fzUnchanged(t *testing.T, what string, before, after fzSnapshot) {
+// fzUnchanged fails the test if anything differs from before. It formats
+// what the input did only then: quoting every input, some of them kilobytes
+// long, was a good part of what an input cost.
+func fzUnchanged(t *testing.T, before, after fzSnapshot, format string, args ...any) {
 	t.Helper()
+	if fzSameSnapshot(before, after) {
+		return // cmp.Diff would say so too, at many times the cost
+	}
 	if diff := cmp.Diff(before, after); diff != "" {
-		t.Fatalf("%s changed the hierarchy (-before +after):\n%s", what, diff)
+		t.Fatalf("%s changed the hierarchy (-before +after):\n%s", fmt.Sprintf(format, args...), diff)
 	}
 }
 
@@ -423,8 +698,10 @@ func (fx *fzFixture) frozenEnough(st freezer.TaskStat) bool {
 func FuzzFreezerStateWrite(f *testing.F) {
 	f.Add([]byte("FROZEN"), uint8(1))
 	f.Add([]byte("RUNNING\n"), uint8(3))
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		dir := fzCgroupPaths[int(which)%len(fzCgroupPaths)]
 		path := strings.TrimSuffix(dir, "/") + "/freezer.state"
 
@@ -455,7 +732,7 @@ func FuzzFreezerStateWrite(f *testing.F) {
 				}
 				return
 			}
-			fzUnchanged(t, fmt.Sprintf("failed write %q to %s", data, path), before, after)
+			fzUnchanged(t, before, after, "failed write %q to %s", data, path)
 			return
 		}
 		if want != nil {
@@ -502,8 +779,10 @@ func FuzzFreezerStateWrite(f *testing.F) {
 func FuzzTasksWrite(f *testing.F) {
 	f.Add([]byte("1"), uint8(4))
 	f.Add([]byte("7\n"), uint8(1))
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		dir := fzCgroupPaths[int(which)%len(fzCgroupPaths)]
 		path := strings.TrimSuffix(dir, "/") + "/tasks"
 
@@ -539,7 +818,7 @@ func FuzzTasksWrite(f *testing.F) {
 			if !slices.Contains(want, errno) {
 				t.Fatalf("write %q to %s: %s, want one of %v (nil: success)", data, path, fzErrnoName(errno), want)
 			}
-			fzUnchanged(t, fmt.Sprintf("failed write %q to %s", data, path), before, after)
+			fzUnchanged(t, before, after, "failed write %q to %s", data, path)
 			return
 		}
 		if want != nil {
@@ -553,7 +832,7 @@ func FuzzTasksWrite(f *testing.F) {
 		}
 		src, got := before.Tasks[pid].Cgroup, after.Tasks[pid]
 		if src == dir {
-			fzUnchanged(t, fmt.Sprintf("writing %d to its own cgroup's tasks", pid), before, after)
+			fzUnchanged(t, before, after, "writing %d to its own cgroup's tasks", pid)
 			return
 		}
 		if slices.Contains(strings.Fields(after.Cgroups[src].Tasks), strconv.Itoa(pid)) {
@@ -582,14 +861,16 @@ func FuzzTasksWrite(f *testing.F) {
 func FuzzMkdir(f *testing.F) {
 	f.Add("/x")
 	f.Add("/a/freezer.state")
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, path string) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		err := fx.h.Mkdir(path)
 		after := fx.snapshot(t)
 		if err != nil {
 			errno := fzPathErr(t, err, "mkdir", path, fzMkdirErrnos)
 			fzCheckCause(t, "mkdir", path, errno, false)
-			fzUnchanged(t, fmt.Sprintf("failed mkdir %q", path), before, after)
+			fzUnchanged(t, before, after, "failed mkdir %q", path)
 			return
 		}
 		var added []string
@@ -609,7 +890,7 @@ func FuzzMkdir(f *testing.F) {
 			t.Fatalf("mkdir %q made %q", path, added[0])
 		}
 		delete(after.Cgroups, added[0])
-		fzUnchanged(t, fmt.Sprintf("mkdir %q, beyond its new cgroup,", path), before, after)
+		fzUnchanged(t, before, after, "mkdir %q, beyond its new cgroup,", path)
 	})
 }
 
@@ -619,14 +900,16 @@ func FuzzMkdir(f *testing.F) {
 func FuzzRmdir(f *testing.F) {
 	f.Add("/e")
 	f.Add("/a")
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, path string) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		err := fx.h.Rmdir(path)
 		after := fx.snapshot(t)
 		if err != nil {
 			errno := fzPathErr(t, err, "rmdir", path, fzRmdirErrnos)
 			fzCheckCause(t, "rmdir", path, errno, false)
-			fzUnchanged(t, fmt.Sprintf("failed rmdir %q", path), before, after)
+			fzUnchanged(t, before, after, "failed rmdir %q", path)
 			return
 		}
 		want := before
@@ -648,11 +931,13 @@ func FuzzRmdir(f *testing.F) {
 func FuzzReadFile(f *testing.F) {
 	f.Add("/c/freezer.state")
 	f.Add("/a/tasks")
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, path string) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		b, err := fx.h.ReadFile(path)
 		after := fx.snapshot(t)
-		fzUnchanged(t, fmt.Sprintf("read %q", path), before, after)
+		fzUnchanged(t, before, after, "read %q", path)
 		if err != nil {
 			if b != nil {
 				t.Errorf("read %q: %v with data %q", path, err, b)
@@ -678,8 +963,10 @@ func FuzzReadFile(f *testing.F) {
 func FuzzWriteFile(f *testing.F) {
 	f.Add("/a/freezer.state", []byte("FROZEN\n"))
 	f.Add("/e/tasks", []byte("2"))
+	fc := fzNewFixtures(f)
 	f.Fuzz(func(t *testing.T, path string, data []byte) {
-		fx, before := fzNewFixture(t)
+		fx, before := fc.get(t)
+		defer fc.put(t)
 		err := fx.h.WriteFile(path, data)
 		after := fx.snapshot(t)
 		base := path[strings.LastIndexByte(strings.TrimRight(path, "/"), '/')+1:]
@@ -727,6 +1014,6 @@ func FuzzWriteFile(f *testing.F) {
 				return
 			}
 		}
-		fzUnchanged(t, fmt.Sprintf("failed write %q to %q", data, path), before, after)
+		fzUnchanged(t, before, after, "failed write %q to %q", data, path)
 	})
 }

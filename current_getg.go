@@ -3,6 +3,7 @@
 package freezer
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -94,9 +95,12 @@ type goroutineRecords struct {
 // without atomics, as only it touches it; a new goroutine on the g makes a
 // record of its own and stores it in cur, and that store, with the load of
 // cur that every lookup makes, orders the two goroutines' uses of the g for
-// the race detector. That store is the checker's only atomic write, once per
-// goroutine: a lock and unlock with checks adds loads, and no store, to what
-// the race detector tracks.
+// the race detector. Apart from adding keys to the table, that store is the
+// checker's only atomic write, made once per goroutine: a checked lock and
+// unlock adds atomic loads, not writes, to what the race detector tracks,
+// which keeps it fast with thousands of goroutines. A gRecord is an object of
+// its own, not a slot of the table, so that a cur stored through one
+// generation of the table is seen through the next.
 type gRecord struct {
 	cur atomic.Pointer[heldLocks]
 }
@@ -172,17 +176,20 @@ func (gr *goroutineRecords) current() *heldLocks {
 		if r := t.find((*byte)(gp)); r != nil {
 			h := r.cur.Load()
 			if id := goidOf(gp); h.goid != id {
-				h = &heldLocks{goid: id} // a new goroutine on a used g
+				h = newHeldLocks(gp) // a new goroutine on a used g
 				r.cur.Store(h)
 			}
 			return h
 		}
 	}
-	// Only the goroutine running on a g adds it, so gp is still absent.
 	gr.mu.Lock()
 	defer gr.mu.Unlock()
 	if t = gr.tab.Load(); t == nil {
 		t = newRecordTable(6)
+	} else if t.find((*byte)(gp)) != nil {
+		// Only the goroutine running on a g adds it, so this cannot
+		// happen; the look costs nothing beside the insertion.
+		panic("freezer: lock checker: goroutine added twice")
 	}
 	if 2*(t.used+1) > len(t.keys) {
 		bigger := newRecordTable(64 - t.shift + 1)
@@ -193,12 +200,27 @@ func (gr *goroutineRecords) current() *heldLocks {
 		}
 		t = bigger
 	}
-	h := &heldLocks{goid: goidOf(gp)}
+	h := newHeldLocks(gp)
 	r := new(gRecord)
 	r.cur.Store(h)
 	t.put((*byte)(gp), r)
 	gr.tab.Store(t)
 	return h
+}
+
+// newHeldLocks makes the record of the goroutine running on gp. It checks the
+// goroutine id read from the g against the stack trace's, once per goroutine:
+// a wrong goidOffset, on a Go release that moved or resized the id, would
+// hand goroutines each other's records, and the checker would then raise
+// false panics or miss inversions without a word. Failing loudly is better.
+func newHeldLocks(gp unsafe.Pointer) *heldLocks {
+	id := goidOf(gp)
+	if goidOffset >= 0 {
+		if want := goid(); id != want {
+			panic(fmt.Sprintf("freezer: lock checker: the goroutine id at offset %d of the runtime's g is %d, not %d; build with -tags freezer_nogetg", goidOffset, id, want))
+		}
+	}
+	return &heldLocks{goid: id}
 }
 
 // idle is called when the current goroutine holds no lock any more. Its

@@ -186,10 +186,10 @@ func (t *Task) logLocked(msg string, attrs ...slog.Attr) {
 func (t *Task) parkWhileLocked(blocked func() bool) {
 	ch := t.wakeChanLocked()
 	for blocked() {
-		t.unlock()
-		t.h.chk.assertUnlocked("park")
+		t.ownUnlock()
+		t.ownAssertUnlocked("park")
 		<-ch
-		t.lock()
+		t.ownLock()
 	}
 }
 

@@ -46,7 +46,14 @@ func mkdir(t testing.TB, h *freezer.Hierarchy, name string) *freezer.Cgroup {
 // deadline only bounds a failing test, it never decides a passing one.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForWithin(t, what, 10*time.Second, cond)
+}
+
+// waitForWithin is waitFor with a deadline d away, for tests whose steps take
+// long under the race detector.
+func waitForWithin(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -91,8 +91,8 @@ type lockChecker struct {
 // it, so it needs no atomics; how a record passes safely from a goroutine to
 // the next one is up to goroutineRecords.
 type heldLocks struct {
-	mask uint32
 	goid uint64 // the goroutine it belongs to
+	mask uint32
 }
 
 // A heldLocks has a bit per class.
@@ -124,13 +124,16 @@ func (lc *lockChecker) acquireIn(r *heldLocks, class lockClass) {
 
 func (lc *lockChecker) release(class lockClass) {
 	if lc != nil {
-		if r := lc.held.find(); r != nil {
-			lc.releaseIn(r, class)
-		}
+		lc.releaseIn(lc.held.find(), class)
 	}
 }
 
+// releaseIn is release with the current goroutine's record already looked
+// for; r is nil if it has none.
 func (lc *lockChecker) releaseIn(r *heldLocks, class lockClass) {
+	if r == nil {
+		return
+	}
 	if r.mask &^= 1 << class; r.mask == 0 {
 		lc.held.idle(r)
 	}
@@ -157,7 +160,15 @@ func innermost(r *heldLocks) (lockClass, bool) {
 // assertUnlocked panics if the current goroutine holds a library lock. It is
 // called on the way into every park.
 func (lc *lockChecker) assertUnlocked(where string) {
-	if c, ok := lc.holding(); ok {
+	if lc != nil {
+		lc.assertNone(lc.held.find(), where)
+	}
+}
+
+// assertNone is assertUnlocked with the current goroutine's record already
+// looked for.
+func (lc *lockChecker) assertNone(r *heldLocks, where string) {
+	if c, ok := innermost(r); ok {
 		panic("freezer: " + where + " while holding " + c.String())
 	}
 }

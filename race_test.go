@@ -140,8 +140,17 @@ func TestForkWriteRace(t *testing.T) {
 		}
 	}()
 
+	// The cycles go on until forks have raced with them: a fast machine can
+	// run the planned cycles before a forker has run at all.
+	waitFor(t, "the forkers under way", func() bool { return forks.Load() > 0 })
+	forks0 := forks.Load()
+	deadline := time.Now().Add(10 * time.Second)
 	cycles := raceCycles(150, 30)
-	for i := 0; i < cycles && !t.Failed(); i++ {
+	i := 0
+	for ; (i < cycles || forks.Load() == forks0) && !t.Failed(); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("no fork during %d freeze/thaw cycles", i)
+		}
 		if err := c.Freeze(); err != nil {
 			t.Fatalf("cycle %d: Freeze: %v", i, err)
 		}
@@ -180,10 +189,7 @@ func TestForkWriteRace(t *testing.T) {
 			t.Fatalf("parent %d did not stop: %+v", p.PID(), p.Stat())
 		}
 	}
-	if forks.Load() == 0 {
-		t.Error("no fork happened during the stress")
-	}
-	t.Logf("%d cycles, %d forks", cycles, forks.Load())
+	t.Logf("%d cycles, %d forks during them", i, forks.Load()-forks0)
 }
 
 // Tasks moved back and forth between two cgroups that are frozen and thawed

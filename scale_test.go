@@ -22,13 +22,13 @@ func scSleepLoop(t *freezer.Task) {
 	}
 }
 
-// scCtx returns a context that bounds one step of a scale test. The bound
-// only stops a failing test; a passing one takes a small part of it.
-func scCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
+// scBound bounds one step of a scale test. It only stops a failing test; a
+// passing one takes a small part of it, even under the race detector.
+const scBound = 2 * time.Minute
+
+// scCtx returns a context that ends scBound from now, and its cancel.
+func scCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), scBound)
 }
 
 // scCount returns the number of tasks in c.
@@ -61,7 +61,7 @@ func TestScaleForkStorm(t *testing.T) {
 		}
 		scSleepLoop(tk)
 	})
-	waitFor(t, "the fork storm", func() bool { return forked.Load() == int64(n-1) })
+	waitForWithin(t, "the fork storm", scBound, func() bool { return forked.Load() == int64(n-1) })
 	if got := scCount(c); got != n {
 		t.Fatalf("%s holds %d tasks, want %d", c.Path(), got, n)
 	}
@@ -71,7 +71,9 @@ func TestScaleForkStorm(t *testing.T) {
 	if err := c.Freeze(); err != nil {
 		t.Fatalf("Freeze: %v", err)
 	}
-	if err := c.WaitFrozen(scCtx(t)); err != nil {
+	ctx, cancel := scCtx()
+	defer cancel()
+	if err := c.WaitFrozen(ctx); err != nil {
 		t.Fatalf("WaitFrozen: %v", err)
 	}
 	freezeTime := time.Since(start)
@@ -86,7 +88,9 @@ func TestScaleForkStorm(t *testing.T) {
 		tasks = append(tasks, tk)
 	}
 	start = time.Now()
-	if err := h.Shutdown(scCtx(t)); err != nil {
+	ctx, cancel = scCtx()
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	for _, tk := range tasks {
@@ -133,7 +137,10 @@ func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 	var tFreeze, tThaw, tFork time.Duration // where the time went
 	for i := range cycles {
 		t0 := time.Now()
-		if err := c.FreezeContext(scCtx(t)); err != nil {
+		ctx, cancel := scCtx()
+		err := c.FreezeContext(ctx)
+		cancel()
+		if err != nil {
 			t.Fatalf("cycle %d: FreezeContext: %v", i, err)
 		}
 		// No task dies here, so the cgroup only grows: by the forks done
@@ -164,11 +171,11 @@ func TestScaleFreezeThawForkingSleepers(t *testing.T) {
 		// sleepers and forks in flight; the last quarter meets them all.
 		t0 = time.Now()
 		want := min(int64(children), int64((i+1)*children/(cycles*3/4)))
-		waitFor(t, "forks between cycles", func() bool { return forked.Load() >= want })
+		waitForWithin(t, "forks between cycles", scBound, func() bool { return forked.Load() >= want })
 		tFork += time.Since(t0)
 	}
 	cycleTime := time.Since(start)
-	waitFor(t, "every child forked", func() bool { return forked.Load() == int64(children) })
+	waitForWithin(t, "every child forked", scBound, func() bool { return forked.Load() == int64(children) })
 	if got, want := scCount(c), forkers+children; got != want {
 		t.Fatalf("%s holds %d tasks, want %d", c.Path(), got, want)
 	}

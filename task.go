@@ -150,23 +150,30 @@ func (t *Task) lockSig()    { lockAs(t.h.chk, &t.sigMu, classSigLock) }
 func (t *Task) unlockSig()  { unlockAs(t.h.chk, &t.sigMu, classSigLock) }
 
 // The task's own goroutine keeps its record of held locks in the task, so
-// that the checks on the paths every wake-up takes (a wait, a safe point, the
-// refrigerator) read no shared state, as lockdep's do with current's
-// held_locks. The own* methods are for the methods that only t's goroutine may
-// call; any other goroutine that calls them is looked up as usual.
+// that the checks on the paths its wake-ups take (a wait, a safe point, the
+// refrigerator, a stop) read no shared state, as lockdep's do with current's
+// held_locks. The own* methods serve the methods that only t's goroutine may
+// call. A goroutine that t's never ran, as in the checker's own tests, is
+// looked up as usual; any other goroutine calling them breaks that rule, and
+// the race detector says so.
 
 // ownHeld returns the running goroutine's record of held locks: t.held if it
-// is t's goroutine. The hierarchy has a checker.
-func (t *Task) ownHeld() *heldLocks {
-	if r := t.held; r != nil && t.h.chk.held.owns(r) {
+// is t's goroutine. If the goroutine has none, make says whether to make
+// one. The hierarchy has a checker.
+func (t *Task) ownHeld(make bool) *heldLocks {
+	lc := t.h.chk
+	if r := t.held; r != nil && lc.held.owns(r) {
 		return r
 	}
-	return t.h.chk.held.current()
+	if make {
+		return lc.held.current()
+	}
+	return lc.held.find()
 }
 
 func (t *Task) ownLockAs(mu *sync.Mutex, class lockClass) {
 	if lc := t.h.chk; lc != nil {
-		lc.acquireIn(t.ownHeld(), class)
+		lc.acquireIn(t.ownHeld(true), class)
 	}
 	mu.Lock()
 }
@@ -174,7 +181,7 @@ func (t *Task) ownLockAs(mu *sync.Mutex, class lockClass) {
 func (t *Task) ownUnlockAs(mu *sync.Mutex, class lockClass) {
 	mu.Unlock()
 	if lc := t.h.chk; lc != nil {
-		lc.releaseIn(t.ownHeld(), class)
+		lc.releaseIn(t.ownHeld(false), class)
 	}
 }
 
@@ -191,11 +198,8 @@ func (t *Task) ownUnlock() {
 
 // ownAssertUnlocked is the checker's assertUnlocked for t's own goroutine.
 func (t *Task) ownAssertUnlocked(where string) {
-	if t.h.chk == nil {
-		return
-	}
-	if c, ok := innermost(t.ownHeld()); ok {
-		panic("freezer: " + where + " while holding " + c.String())
+	if lc := t.h.chk; lc != nil {
+		lc.assertNone(t.ownHeld(false), where)
 	}
 }
 
@@ -204,10 +208,10 @@ func (t *Task) ownAssertUnlocked(where string) {
 // FREEZING cgroup freezes before any of its own code runs.
 func (t *Task) start(fn func(*Task)) {
 	go func() {
+		defer t.exit()
 		if lc := t.h.chk; lc != nil {
 			t.held = lc.held.adopt()
 		}
-		defer t.exit()
 		t.TryToFreeze()
 		fn(t)
 	}()

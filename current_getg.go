@@ -71,7 +71,12 @@ func findGoidOffset() int {
 }
 
 // goidOf returns the id of the goroutine whose g is gp, which must be the
-// current one.
+// current one. It is exempt from the pointer checks of -race (checkptr),
+// which would check on every lock that the offset stays inside the g, as
+// findGoidOffset already did once: under the race detector they made the
+// checks on a task's own locks cost more than the rest of its wake-up.
+//
+//go:nocheckptr
 func goidOf(gp unsafe.Pointer) uint64 {
 	if goidOffset < 0 {
 		return goid()

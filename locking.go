@@ -139,6 +139,18 @@ func (lc *lockChecker) releaseIn(r *heldLocks, class lockClass) {
 	}
 }
 
+// acquirePair is acquireIn of a task's two locks, task_lock then siglock;
+// releasePair is releaseIn of both (see Task.lock).
+func (lc *lockChecker) acquirePair(r *heldLocks) {
+	lc.acquireIn(r, classTaskLock)
+	lc.acquireIn(r, classSigLock)
+}
+
+func (lc *lockChecker) releasePair(r *heldLocks) {
+	lc.releaseIn(r, classSigLock)
+	lc.releaseIn(r, classTaskLock)
+}
+
 // holding reports whether the current goroutine holds any checked lock, and
 // the innermost one: the latest in the order, which is the latest taken.
 // Tasks assert it is false before they park: no task parks holding a library

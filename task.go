@@ -129,15 +129,25 @@ func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
 }
 
 // lock takes task_lock then siglock: every change that can move the task in
-// or out of "frozen enough" needs both.
+// or out of "frozen enough" needs both. With checks, both acquisitions are
+// checked and recorded before the first lock is taken, and released after the
+// second is dropped, so that the checker's work never lengthens the time
+// task_lock is held: a goroutine preempted there, under the race detector
+// with thousands of runnable tasks, made every other wait for a full round.
 func (t *Task) lock() {
-	t.lockTask()
-	t.lockSig()
+	if lc := t.h.chk; lc != nil {
+		lc.acquirePair(lc.held.current())
+	}
+	t.taskMu.Lock()
+	t.sigMu.Lock()
 }
 
 func (t *Task) unlock() {
-	t.unlockSig()
-	t.unlockTask()
+	t.sigMu.Unlock()
+	t.taskMu.Unlock()
+	if lc := t.h.chk; lc != nil {
+		lc.releasePair(lc.held.find())
+	}
 }
 
 // lockTask takes task_lock, and lockSig siglock. A task's two locks are bare
@@ -187,13 +197,19 @@ func (t *Task) ownUnlockAs(mu *sync.Mutex, class lockClass) {
 
 // ownLock is lock, and ownUnlock unlock, for t's own goroutine.
 func (t *Task) ownLock() {
-	t.ownLockAs(&t.taskMu, classTaskLock)
-	t.ownLockAs(&t.sigMu, classSigLock)
+	if lc := t.h.chk; lc != nil {
+		lc.acquirePair(t.ownHeld(true))
+	}
+	t.taskMu.Lock()
+	t.sigMu.Lock()
 }
 
 func (t *Task) ownUnlock() {
-	t.ownUnlockAs(&t.sigMu, classSigLock)
-	t.ownUnlockAs(&t.taskMu, classTaskLock)
+	t.sigMu.Unlock()
+	t.taskMu.Unlock()
+	if lc := t.h.chk; lc != nil {
+		lc.releasePair(t.ownHeld(false))
+	}
 }
 
 // ownAssertUnlocked is the checker's assertUnlocked for t's own goroutine.

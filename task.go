@@ -88,7 +88,7 @@ type Task struct {
 	name string
 
 	// With lock checks: the record of the locks the task's goroutine holds,
-	// set when it starts, for its own use (see ownHeld).
+	// set when it starts, for its own use (see heldFor).
 	held *heldLocks
 }
 
@@ -134,19 +134,23 @@ func newTask(h *Hierarchy, name string, opts []TaskOption) *Task {
 // second is dropped, so that the checker's work never lengthens the time
 // task_lock is held: a goroutine preempted there, under the race detector
 // with thousands of runnable tasks, made every other wait for a full round.
-func (t *Task) lock() {
+func (t *Task) lock()   { t.lockBoth(false) }
+func (t *Task) unlock() { t.unlockBoth(false) }
+
+// lockBoth is lock, and unlockBoth unlock; own is as for heldFor.
+func (t *Task) lockBoth(own bool) {
 	if lc := t.h.chk; lc != nil {
-		lc.acquirePair(lc.held.current())
+		lc.acquirePair(t.heldFor(own, true))
 	}
 	t.taskMu.Lock()
 	t.sigMu.Lock()
 }
 
-func (t *Task) unlock() {
+func (t *Task) unlockBoth(own bool) {
 	t.sigMu.Unlock()
 	t.taskMu.Unlock()
 	if lc := t.h.chk; lc != nil {
-		lc.releasePair(lc.held.find())
+		lc.releasePair(t.heldFor(own, false))
 	}
 }
 
@@ -167,13 +171,18 @@ func (t *Task) unlockSig()  { unlockAs(t.h.chk, &t.sigMu, classSigLock) }
 // looked up as usual; any other goroutine calling them breaks that rule, and
 // the race detector says so.
 
-// ownHeld returns the running goroutine's record of held locks: t.held if it
-// is t's goroutine. If the goroutine has none, make says whether to make
-// one. The hierarchy has a checker.
-func (t *Task) ownHeld(make bool) *heldLocks {
+// heldFor returns the running goroutine's record of held locks, making one if
+// it has none and make is set. own says that the caller is an own* method,
+// which may look at t.held: the record is there if this is t's goroutine. The
+// hierarchy has a checker.
+func (t *Task) heldFor(own, make bool) *heldLocks {
 	lc := t.h.chk
-	if r := t.held; r != nil && lc.held.owns(r) {
-		return r
+	if own {
+		// Only own* methods read t.held: t's goroutine writes it as it
+		// starts, with nothing ordering that before other goroutines.
+		if r := t.held; r != nil && lc.held.owns(r) {
+			return r
+		}
 	}
 	if make {
 		return lc.held.current()
@@ -183,7 +192,7 @@ func (t *Task) ownHeld(make bool) *heldLocks {
 
 func (t *Task) ownLockAs(mu *sync.Mutex, class lockClass) {
 	if lc := t.h.chk; lc != nil {
-		lc.acquireIn(t.ownHeld(true), class)
+		lc.acquireIn(t.heldFor(true, true), class)
 	}
 	mu.Lock()
 }
@@ -191,31 +200,18 @@ func (t *Task) ownLockAs(mu *sync.Mutex, class lockClass) {
 func (t *Task) ownUnlockAs(mu *sync.Mutex, class lockClass) {
 	mu.Unlock()
 	if lc := t.h.chk; lc != nil {
-		lc.releaseIn(t.ownHeld(false), class)
+		lc.releaseIn(t.heldFor(true, false), class)
 	}
 }
 
 // ownLock is lock, and ownUnlock unlock, for t's own goroutine.
-func (t *Task) ownLock() {
-	if lc := t.h.chk; lc != nil {
-		lc.acquirePair(t.ownHeld(true))
-	}
-	t.taskMu.Lock()
-	t.sigMu.Lock()
-}
-
-func (t *Task) ownUnlock() {
-	t.sigMu.Unlock()
-	t.taskMu.Unlock()
-	if lc := t.h.chk; lc != nil {
-		lc.releasePair(t.ownHeld(false))
-	}
-}
+func (t *Task) ownLock()   { t.lockBoth(true) }
+func (t *Task) ownUnlock() { t.unlockBoth(true) }
 
 // ownAssertUnlocked is the checker's assertUnlocked for t's own goroutine.
 func (t *Task) ownAssertUnlocked(where string) {
 	if lc := t.h.chk; lc != nil {
-		lc.assertNone(t.ownHeld(false), where)
+		lc.assertNone(t.heldFor(true, false), where)
 	}
 }
 

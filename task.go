@@ -172,10 +172,10 @@ func (t *Task) unlockSig()  { unlockAs(t.h.chk, &t.sigMu, classSigLock) }
 // the race detector says so.
 
 // heldFor returns the running goroutine's record of held locks, making one if
-// it has none and make is set. own says that the caller is an own* method,
+// it has none and create is set. own says that the caller is an own* method,
 // which may look at t.held: the record is there if this is t's goroutine. The
 // hierarchy has a checker.
-func (t *Task) heldFor(own, make bool) *heldLocks {
+func (t *Task) heldFor(own, create bool) *heldLocks {
 	lc := t.h.chk
 	if own {
 		// Only own* methods read t.held: t's goroutine writes it as it
@@ -184,7 +184,7 @@ func (t *Task) heldFor(own, make bool) *heldLocks {
 			return r
 		}
 	}
-	if make {
+	if create {
 		return lc.held.current()
 	}
 	return lc.held.find()

@@ -2,7 +2,6 @@ package freezer_test
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -38,18 +37,6 @@ func BenchmarkCheckedSleepLoopBaseline(b *testing.B) {
 
 func benchChecked(b *testing.B, n int, fn func(*freezer.Task, func()), opts ...freezer.Option) {
 	b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) { benchLibrary(b, n, fn, opts...) })
-}
-
-// busyLoop is BenchmarkFreezeBusy's task.
-func busyLoop(t *freezer.Task, resumed func()) {
-	for i := 1; ; i++ {
-		if t.TryToFreeze() {
-			resumed()
-		}
-		if i%64 == 0 {
-			runtime.Gosched()
-		}
-	}
 }
 
 // sleepLoop sleeps 1 ms at a time. A sleep that a freeze interrupts returns

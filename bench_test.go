@@ -105,6 +105,19 @@ func BenchmarkFreezeBusy(b *testing.B) {
 	}
 }
 
+// busyLoop is BenchmarkFreezeBusy's task: a safe point in a loop, with a
+// yield every 64 rounds.
+func busyLoop(t *freezer.Task, resumed func()) {
+	for i := 1; ; i++ {
+		if t.TryToFreeze() {
+			resumed()
+		}
+		if i%64 == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
 // BenchmarkFreezeBusyBaseline is the hand-written channel gate doing the same
 // work.
 func BenchmarkFreezeBusyBaseline(b *testing.B) {

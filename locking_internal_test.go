@@ -261,8 +261,8 @@ func TestNoParkWhileLocked(t *testing.T) {
 }
 
 // The checker keeps one record per goroutine, found without a lock: with a
-// thousand goroutines holding locks at once, each sees only its own, and an
-// inversion by one of them, among thousands of tasks taking their locks in
+// thousand goroutines holding locks at once, each sees only its own; and an
+// inversion, while 500 sleeping tasks and 8 goroutines take their locks in
 // order, still panics naming both locks.
 func TestLockOrderInversionUnderLoad(t *testing.T) {
 	h, c := lkHierarchy(t)

@@ -28,10 +28,12 @@ import (
 // Hooks must not block and must not take a library lock that the declared
 // order (see locking.go) puts before the locks they are called under. Those
 // are: Create, Destroy and Populate under cgroup_mutex; CanFork and Fork
-// under css_set_lock; CanAttach and Attach under cgroup_mutex, css_set_lock
-// and the task's task_lock; Exit under css_set_lock and task_lock. A hook may
-// call [Task.PID], [Task.Name], [Task.Kill], [Task.Stop] and [Task.Continue]
-// of the task it is given only where it does not hold that task's task_lock.
+// under css_set_lock; CanAttach under cgroup_mutex, css_set_lock and the
+// task's task_lock; Attach under cgroup_mutex alone, after the move, as the
+// kernel's attach runs once css_set_lock is dropped; Exit under css_set_lock
+// and task_lock. A hook may call [Task.PID], [Task.Name], [Task.Kill],
+// [Task.Stop] and [Task.Continue] of the task it is given only where it does
+// not hold that task's task_lock.
 type Subsystem interface {
 	// Name is the subsystem's name, the prefix of its control files
 	// ("freezer" gives "freezer.state").
@@ -50,7 +52,8 @@ type Subsystem interface {
 	Fork(t *Task)
 	// CanAttach may refuse to move t into dst.
 	CanAttach(dst *Cgroup, t *Task) error
-	// Attach runs after t has moved from src to dst.
+	// Attach runs after t has moved from src to dst; t may already have
+	// moved on or exited.
 	Attach(dst, src *Cgroup, t *Task)
 	// Exit runs when t exits, while it is still in its cgroup c.
 	Exit(c *Cgroup, t *Task)
@@ -96,8 +99,8 @@ type File struct {
 	Write func(c *Cgroup, data []byte) error
 }
 
-// maxWrite is the largest write a control file takes: the patch refuses
-// PATH_MAX bytes or more with E2BIG.
+// maxWrite is PATH_MAX: the patch refuses a write of that many bytes or more
+// with E2BIG, later kernels one of more.
 const maxWrite = 4096
 
 // Option configures a hierarchy at [New].
@@ -139,8 +142,10 @@ type Hierarchy struct {
 	chk *lockChecker
 	log *slog.Logger
 
+	version Version
+	fz      versionFreezer // the version's freezer, subsys[0]
+	rules   taskRules      // what the version changes in how a task behaves
 	subsys  []Subsystem
-	freezer *freezerSubsys
 
 	cgroupMutex mutex   // cgroup_mutex
 	cssSetLock  rwmutex // css_set_lock
@@ -165,15 +170,23 @@ type Hierarchy struct {
 func (h *Hierarchy) suspending() bool { return h.suspend.Load()&1 == 1 }
 
 // New mounts a hierarchy with the freezer subsystem bound and returns it, as
-// mounting cgroupfs with -o freezer does. The root cgroup exists at once; it
-// has a tasks file but, as in the kernel, no freezer.state: the root is not
-// freezable. New does not block.
+// mounting cgroupfs with -o freezer does (for [V2], as mounting cgroup2,
+// whose freezer is part of the core). The root cgroup exists at once; it
+// has a tasks file (v2: cgroup.procs) but, as in the kernel, none of the
+// freezer's files: the root is not freezable. New does not block. It panics
+// on a [WithVersion] of no known version.
 func New(opts ...Option) *Hierarchy {
 	h := &Hierarchy{tasks: make(map[int]*Task)}
-	h.freezer = &freezerSubsys{h: h}
-	h.subsys = []Subsystem{h.freezer}
 	for _, o := range opts {
 		o(h)
+	}
+	if h.version < 0 || int(h.version) >= len(versions) {
+		panic("freezer: New: unknown " + h.version.String())
+	}
+	h.fz = versions[h.version](h)
+	h.subsys = append([]Subsystem{h.fz}, h.subsys...)
+	if h.chk != nil {
+		h.chk.declare(h.version)
 	}
 	h.cgroupMutex.init(classCgroupMutex, h.chk)
 	h.cssSetLock.init(classCSSSetLock, h.chk)
@@ -216,10 +229,13 @@ type Cgroup struct {
 	// Under css_set_lock: the tasks in the cgroup (cg_list).
 	first *Task
 
-	// counts holds the number of tasks in the high 32 bits and the number of
-	// them that are frozen enough in the low 32, so that one atomic load
-	// sees both consistently: "every task is frozen enough" is hi == lo.
-	counts atomic.Uint64
+	// populated counts the tasks of the cgroup's subtree (what cgroup.events
+	// calls populated); it changes under css_set_lock.
+	populated atomic.Int64
+
+	// notified counts the notifications of cgroup.events (cgroup_file_notify):
+	// WatchEvents delivers a value for each, even one that shows no change.
+	notified atomic.Uint64
 
 	// thaw is the channel that the next thaw of the cgroup closes, made
 	// when a task first waits on it (see thawChan).
@@ -230,8 +246,6 @@ type Cgroup struct {
 	waiters atomic.Int32
 	event   atomic.Pointer[chan struct{}]
 }
-
-const oneTask = 1 << 32
 
 func (h *Hierarchy) newCgroup(parent *Cgroup, name string) (*Cgroup, error) {
 	c := &Cgroup{h: h, name: name, parent: parent, path: "/", children: make(map[string]*Cgroup)}
@@ -249,7 +263,10 @@ func (h *Hierarchy) newCgroup(parent *Cgroup, name string) (*Cgroup, error) {
 		}
 		c.css[i] = css
 	}
-	c.files = map[string]File{"tasks": {Name: "tasks", Read: readTasks, Write: writeTasks}}
+	c.files = make(map[string]File)
+	for _, name := range h.rules.taskFiles {
+		c.files[name] = File{Name: name, Read: readTasks, Write: writeTasks}
+	}
 	for _, ss := range h.subsys {
 		for _, f := range ss.Populate(c) {
 			c.files[ss.Name()+"."+f.Name] = f
@@ -432,7 +449,11 @@ func (c *Cgroup) PIDs() []int {
 }
 
 // linkLocked adds t to c and counts it. The caller holds css_set_lock for
-// writing, and t's task locks unless t is not yet visible to anyone.
+// writing, and t's task locks unless t is not yet visible to anyone. The
+// version is not told that the counters moved: a new task cannot make a
+// cgroup frozen, and a fork into a frozen v2 cgroup must not unfreeze it
+// (cgroup_post_fork); each version's Attach hook looks at the destination
+// itself.
 func (c *Cgroup) linkLocked(t *Task) {
 	t.cgroup = c
 	t.prev, t.next = nil, c.first
@@ -441,10 +462,11 @@ func (c *Cgroup) linkLocked(t *Task) {
 	}
 	c.first = t
 	d := uint64(oneTask)
-	if t.frozenEnuf {
+	if t.counted {
 		d++
 	}
-	c.adjust(d)
+	c.h.fz.base(c).counts.Add(d)
+	c.populate(1)
 }
 
 // unlinkLocked removes t from c. The caller holds css_set_lock for writing and
@@ -460,26 +482,29 @@ func (c *Cgroup) unlinkLocked(t *Task) {
 	}
 	t.prev, t.next = nil, nil
 	d := uint64(oneTask)
-	if t.frozenEnuf {
+	if t.counted {
 		d++
 	}
-	c.adjust(-d)
+	c.account(-d)
+	c.populate(-1)
 }
 
-// adjust adds d to the counters and wakes waiters if every task is now frozen
-// enough: the only event a FREEZING cgroup waits for.
-func (c *Cgroup) adjust(d uint64) {
-	n := c.counts.Add(d)
-	if n>>32 == n&(oneTask-1) {
-		c.changed()
+// populate adds d to the task count of c's subtree and of each ancestor's,
+// notifying cgroup.events where one becomes populated or empty
+// (cgroup_update_populated). The caller holds css_set_lock for writing.
+func (c *Cgroup) populate(d int64) {
+	for a := c; a != nil; a = a.parent {
+		if n := a.populated.Add(d); n == 0 || n == d {
+			a.notify()
+		}
 	}
 }
 
-// allFrozenEnough reports whether every task of c is frozen enough, the
-// patch's freezer_check_if_frozen, in O(1).
-func (c *Cgroup) allFrozenEnough() bool {
-	n := c.counts.Load()
-	return n>>32 == n&(oneTask-1)
+// notify is cgroup_file_notify on cgroup.events: it counts a notification
+// and wakes the watchers.
+func (c *Cgroup) notify() {
+	c.notified.Add(1)
+	c.changed()
 }
 
 // changed wakes everyone in watch. It costs one atomic load when nobody waits.
@@ -542,6 +567,8 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	switch {
 	case h.dying.Load(), c == nil, c.removed.Load():
 		err = syscall.ENODEV
+	case parent != nil && h.rules.killedCannotFork && parent.pending.Load()&pendKill != 0:
+		err = syscall.EINTR
 	default:
 		for _, ss := range h.subsys {
 			if err = ss.CanFork(c); err != nil {
@@ -568,13 +595,14 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 		t.freezeTask()
 	}
 	h.cssSetLock.Unlock()
+	h.fz.settle()
 	if h.log != nil {
 		ppid := 0
 		if parent != nil {
 			ppid = parent.pid
 		}
 		h.debug("fork", slog.Int("pid", t.pid), slog.Int("ppid", ppid), slog.String("name", name),
-			slog.String("cgroup", c.path), slog.String("state", h.freezer.stateName(c)),
+			slog.String("cgroup", c.path), slog.String("state", h.fz.stateName(c)),
 			slog.Bool("freezing", t.Freezing()))
 	}
 	t.start(fn)
@@ -596,21 +624,63 @@ func (c *Cgroup) Attach(t *Task) error {
 
 func (c *Cgroup) attachLocked(t *Task) error {
 	h := c.h
-	p := c.file("tasks")
+	p := c.file(h.rules.taskFiles[0])
 	switch {
 	case t == nil || t.h != h:
 		return pathErr("write", p, syscall.EINVAL)
 	case c.removed.Load():
 		return pathErr("write", p, syscall.ENODEV)
 	}
+	src, err := c.moveLocked(t)
+	if err != nil || src == c {
+		h.fz.settle()
+		if err != nil {
+			return pathErr("write", p, err)
+		}
+		return nil
+	}
+	for _, ss := range h.subsys {
+		ss.Attach(c, src, t)
+	}
+	h.fz.settle()
+	if h.log != nil {
+		h.debug("attach", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
+			slog.String("from", src.path), slog.String("from_state", h.fz.stateName(src)),
+			slog.String("to_state", h.fz.stateName(c)), slog.Bool("freezing", t.pending.Load()&pendFreeze != 0))
+	}
+	return nil
+}
+
+// moveLocked moves t to c if the CanAttach hooks allow it, under css_set_lock
+// and t's locks, and returns the cgroup t was in. A hook that panics leaves
+// the locks released.
+func (c *Cgroup) moveLocked(t *Task) (*Cgroup, error) {
+	h := c.h
 	h.cssSetLock.Lock()
 	defer h.cssSetLock.Unlock()
 	t.lockTask()
 	defer t.unlockTask()
 	src := t.cgroup
+	if err := c.canAttachLocked(t, src); err != nil || src == c {
+		return src, err
+	}
+	t.lockSig()
+	src.unlinkLocked(t)
+	c.linkLocked(t)
+	if t.frozen {
+		src.kick() // the task parks on its cgroup's broadcast
+	}
+	t.unlockSig()
+	return src, nil
+}
+
+// canAttachLocked runs the subsystems' CanAttach hooks for moving t from src
+// to c. The caller holds css_set_lock and t's task_lock.
+func (c *Cgroup) canAttachLocked(t *Task, src *Cgroup) error {
+	h := c.h
 	switch {
 	case src == nil:
-		return pathErr("write", p, syscall.ESRCH)
+		return syscall.ESRCH
 	case src == c:
 		return nil
 	}
@@ -618,25 +688,26 @@ func (c *Cgroup) attachLocked(t *Task) error {
 		if err := ss.CanAttach(c, t); err != nil {
 			if h.log != nil {
 				h.debug("attach refused", slog.Int("pid", t.pid), slog.String("cgroup", src.path),
-					slog.String("to", c.path), slog.String("to_state", h.freezer.stateName(c)),
+					slog.String("to", c.path), slog.String("to_state", h.fz.stateName(c)),
 					slog.String("err", errnoOf(err).Error()))
 			}
-			return pathErr("write", p, err)
+			return err
 		}
 	}
-	t.lockSig()
-	src.unlinkLocked(t)
-	c.linkLocked(t)
-	t.unlockSig()
-	for _, ss := range h.subsys {
-		ss.Attach(c, src, t)
-	}
-	if h.log != nil {
-		h.debug("attach", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
-			slog.String("from", src.path), slog.String("from_state", h.freezer.stateName(src)),
-			slog.String("to_state", h.freezer.stateName(c)), slog.Bool("freezing", t.pending.Load()&pendFreeze != 0))
-	}
 	return nil
+}
+
+// eachCgroupLocked calls fn for every live cgroup, parents first. The caller
+// holds cgroup_mutex.
+func (h *Hierarchy) eachCgroupLocked(fn func(*Cgroup)) {
+	var walk func(c *Cgroup)
+	walk = func(c *Cgroup) {
+		fn(c)
+		for _, k := range c.children {
+			walk(k)
+		}
+	}
+	walk(h.root)
 }
 
 // Task returns the live task with the given PID (find_task_by_vpid). It
@@ -862,7 +933,7 @@ func (c *Cgroup) writeFile(f File, data []byte) error {
 		return syscall.ENODEV
 	case f.Write == nil:
 		return syscall.EINVAL
-	case len(data) >= maxWrite:
+	case len(data) > c.h.rules.maxWrite:
 		return syscall.E2BIG
 	}
 	return f.Write(c, data)
@@ -924,7 +995,10 @@ func (h *Hierarchy) Shutdown(ctx context.Context) error {
 	for _, t := range tasks {
 		t.Kill()
 	}
-	h.thawAll()
+	h.endSuspend()
+	h.cgroupMutex.Lock()
+	h.fz.thawAllLocked()
+	h.cgroupMutex.Unlock()
 	for _, t := range tasks {
 		select {
 		case <-t.Done():

@@ -2,20 +2,21 @@ package freezer
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
-// This file is the freezer subsystem (kernel/cgroup_freezer.c as the patch
-// posts it): the per-cgroup state machine, freezer.state, and the fork and
-// attach rules. It plugs into the core through Subsystem like any other
-// subsystem, and asks the generic freezer (fridge.go) to freeze and thaw.
+// This file is the freezer subsystem of the 2008 patch, Version Patch2008
+// (kernel/cgroup_freezer.c as the patch posts it): the per-cgroup state
+// machine, freezer.state, and the fork and attach rules. It plugs into the
+// core through Subsystem like any other subsystem, and asks the generic
+// freezer (fridge.go) to freeze and thaw. legacy.go and cgroup2.go hold the
+// later kernels' rules in the same shape.
 
 // State is a freezer cgroup's state: the patch's enum freezer_state. The zero
 // value is Running.
@@ -42,14 +43,21 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-// freezerSubsys is the freezer's struct cgroup_subsys.
+// freezerSubsys is the patch's freezer: its struct cgroup_subsys.
 type freezerSubsys struct {
 	BaseSubsystem
 	h *Hierarchy
 }
 
+func newPatchFreezer(h *Hierarchy) versionFreezer {
+	h.rules = taskRules{frozenLetter: 'D', taskFiles: []string{"tasks"}, maxWrite: maxWrite - 1}
+	return &freezerSubsys{h: h}
+}
+
 // freezerCSS is the patch's struct freezer: one per cgroup.
 type freezerCSS struct {
+	freezerBase
+
 	lock mutex // freezer->lock: serialises changes of state
 
 	// state is the stored state. It changes under freezer->lock, and, when a
@@ -57,17 +65,35 @@ type freezerCSS struct {
 	// a fork (which holds css_set_lock for writing) sees it stable. Every
 	// check uses effective(), never the stored FREEZING alone.
 	state atomic.Int32
-
-	// gen counts the events that can leave a task in the cgroup without a
-	// freeze request: attaches into it and thaws. FreezeContext re-issues its
-	// freeze when gen moves.
-	gen atomic.Uint64
 }
 
 func (*freezerSubsys) Name() string { return "freezer" }
 
 // css returns c's freezer state. The freezer is always h.subsys[0].
 func css(c *Cgroup) *freezerCSS { return c.css[0].(*freezerCSS) }
+
+func (*freezerSubsys) base(c *Cgroup) *freezerBase { return &css(c).freezerBase }
+
+// counted is the patch's test: the task is frozen enough.
+func (*freezerSubsys) counted(t *Task) bool { return t.frozenEnoughLocked() }
+
+// crossed wakes the waiters of a cgroup whose tasks may all be frozen
+// enough: the only event a FREEZING cgroup waits for.
+func (*freezerSubsys) crossed(c *Cgroup) {
+	if css(c).allCounted() {
+		c.changed()
+	}
+}
+
+func (*freezerSubsys) settle()          {}
+func (*freezerSubsys) fileName() string { return "freezer.state" }
+
+func (f *freezerSubsys) selfFreezing(c *Cgroup) bool             { return f.state(c) != Running }
+func (*freezerSubsys) parentFreezing(*Cgroup) bool               { return false }
+func (f *freezerSubsys) frozen(c *Cgroup) bool                   { return f.state(c) == Frozen }
+func (*freezerSubsys) freezing(c *Cgroup) bool                   { return State(css(c).state.Load()) != Running }
+func (*freezerSubsys) kill(*Cgroup) error                        { return syscall.ENOENT }
+func (*freezerSubsys) frozenTime(*Cgroup) (time.Duration, error) { return 0, syscall.ENOENT }
 
 // Create is freezer_create: a new cgroup starts RUNNING.
 func (f *freezerSubsys) Create(c *Cgroup) (any, error) {
@@ -87,8 +113,9 @@ func (f *freezerSubsys) Populate(c *Cgroup) []File {
 // effective is the state a read would return: a stored FREEZING whose tasks
 // are all frozen enough is FROZEN. It takes no lock (the patch's RCU read).
 func effective(c *Cgroup) State {
-	s := State(css(c).state.Load())
-	if s == Freezing && c.allFrozenEnough() {
+	fz := css(c)
+	s := State(fz.state.Load())
+	if s == Freezing && fz.allCounted() {
 		return Frozen
 	}
 	return s
@@ -119,7 +146,7 @@ func (f *freezerSubsys) Fork(t *Task) {
 // kernel recognised). Into a FREEZING cgroup is allowed, as Matt Helsley
 // answered the review; the move does not freeze the task.
 func (f *freezerSubsys) CanAttach(dst *Cgroup, t *Task) error {
-	if t.frozenEnuf {
+	if t.counted {
 		return syscall.EBUSY
 	}
 	if dst.parent != nil && effective(dst) == Frozen {
@@ -130,12 +157,18 @@ func (f *freezerSubsys) CanAttach(dst *Cgroup, t *Task) error {
 
 // Attach drops the freeze request of a task leaving a FREEZING cgroup, so it
 // does not freeze in a cgroup that never asked for it; during a system
-// suspend the request stays, as it is the suspend's too.
+// suspend the request stays, as it is the suspend's too. It runs after the
+// move, so the task may have honoured the request in dst meanwhile: then it
+// is let out again.
 func (f *freezerSubsys) Attach(dst, src *Cgroup, t *Task) {
 	if src.parent != nil && State(css(src).state.Load()) != Running && !f.h.suspending() {
-		t.lockSig()
+		t.lock()
+		frozen := t.frozen
 		t.thawLocked()
-		t.unlockSig()
+		t.unlock()
+		if frozen {
+			dst.kick()
+		}
 	}
 	if dst.parent != nil {
 		css(dst).gen.Add(1)
@@ -164,7 +197,7 @@ func (f *freezerSubsys) stateName(c *Cgroup) string {
 func (f *freezerSubsys) state(c *Cgroup) State {
 	fz := css(c)
 	s := State(fz.state.Load())
-	if s != Freezing || !c.allFrozenEnough() {
+	if s != Freezing || !fz.allCounted() {
 		return s
 	}
 	fz.lock.Lock()
@@ -188,7 +221,7 @@ func (f *freezerSubsys) promoteLocked(c *Cgroup, fz *freezerCSS) {
 // promoteCSSLocked is promoteLocked for a caller that already holds
 // css_set_lock.
 func (f *freezerSubsys) promoteCSSLocked(c *Cgroup, fz *freezerCSS) {
-	if State(fz.state.Load()) == Freezing && c.allFrozenEnough() {
+	if State(fz.state.Load()) == Freezing && fz.allCounted() {
 		fz.state.Store(int32(Frozen))
 		if f.h.log != nil {
 			f.h.debug("state", slog.String("cgroup", c.path), slog.String("from", "FREEZING"), slog.String("to", "FROZEN"))
@@ -202,9 +235,9 @@ func (f *freezerSubsys) promoteCSSLocked(c *Cgroup, fz *freezerCSS) {
 func (f *freezerSubsys) write(c *Cgroup, data []byte) error {
 	switch string(bytes.TrimRight(data, " \t\n\v\f\r")) {
 	case "RUNNING":
-		return f.change(c, Running)
+		return f.change(c, false)
 	case "FROZEN":
-		return f.change(c, Frozen)
+		return f.change(c, true)
 	}
 	return syscall.EIO
 }
@@ -212,8 +245,12 @@ func (f *freezerSubsys) write(c *Cgroup, data []byte) error {
 // change is freezer_freeze: the transition table of DESIGN.md, under
 // cgroup_mutex (so no attach or other write runs meanwhile) and
 // freezer->lock.
-func (f *freezerSubsys) change(c *Cgroup, goal State) error {
+func (f *freezerSubsys) change(c *Cgroup, freeze bool) error {
 	h := f.h
+	goal := Running
+	if freeze {
+		goal = Frozen
+	}
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
 	if c.removed.Load() || (goal == Frozen && h.dying.Load()) {
@@ -286,165 +323,15 @@ func (f *freezerSubsys) unfreezeTasksLocked(c *Cgroup, fz *freezerCSS) {
 	c.changed()
 }
 
-// thawAll sets every cgroup RUNNING and thaws every task, ending a system
-// suspend too: Shutdown's first step after the kills.
-func (h *Hierarchy) thawAll() {
-	h.endSuspend()
-	h.cgroupMutex.Lock()
-	defer h.cgroupMutex.Unlock()
-	h.eachCgroupLocked(func(c *Cgroup) {
+// thawAllLocked sets every cgroup RUNNING and thaws every task: Shutdown's
+// step after the kills. The caller holds cgroup_mutex.
+func (f *freezerSubsys) thawAllLocked() {
+	f.h.eachCgroupLocked(func(c *Cgroup) {
 		fz := css(c)
 		fz.lock.Lock()
-		h.freezer.unfreezeTasksLocked(c, fz)
+		f.unfreezeTasksLocked(c, fz)
 		fz.lock.Unlock()
 	})
-}
-
-// eachCgroupLocked calls fn for every live cgroup, parents first. The caller
-// holds cgroup_mutex.
-func (h *Hierarchy) eachCgroupLocked(fn func(*Cgroup)) {
-	var walk func(c *Cgroup)
-	walk = func(c *Cgroup) {
-		fn(c)
-		for _, k := range c.children {
-			walk(k)
-		}
-	}
-	walk(h.root)
-}
-
-func (c *Cgroup) stateFile() string { return c.file("freezer.state") }
-
-// State returns the cgroup's freezer state, as reading freezer.state does
-// (freezer_read): a
-// FREEZING cgroup whose tasks are all frozen enough reads, and from then on
-// is, FROZEN. It is O(1); it may wait for an attach or fork in progress, so
-// that FROZEN is never reported while a newcomer is being linked. It must not
-// be called inside a [Cgroup.Tasks] loop. It fails with ENOENT for the root
-// (which has no freezer.state) and ENODEV once c is removed.
-func (c *Cgroup) State() (State, error) {
-	switch {
-	case c.parent == nil:
-		return Running, pathErr("read", c.stateFile(), syscall.ENOENT)
-	case c.removed.Load():
-		return Running, pathErr("read", c.stateFile(), syscall.ENODEV)
-	}
-	return c.h.freezer.state(c), nil
-}
-
-// Freeze asks every task of the cgroup to freeze, as writing FROZEN to
-// freezer.state does (freezer_write, freezer_freeze_tasks), and returns at once without waiting for them: the
-// cgroup is FROZEN if every task already is frozen enough (an empty cgroup
-// at once), FREEZING otherwise. If some task cannot freeze now (an
-// uninterruptible wait, NoFreeze) it returns an error for which
-// errors.Is(err, syscall.EBUSY) holds and errors.As finds a *[BusyError]
-// naming those tasks; the cgroup stays FREEZING, and leaves it when the
-// blocking tasks freeze or leave, or on [Cgroup.Thaw] or another Freeze.
-// Errors are *fs.PathError values: ENOENT for the root, ENODEV once removed.
-// It takes cgroup_mutex.
-func (c *Cgroup) Freeze() error {
-	return c.writeState(Frozen)
-}
-
-// Thaw thaws every task of the cgroup and cancels freeze requests not yet
-// honoured, as writing RUNNING to freezer.state does (freezer_unfreeze_tasks); it leaves stopped tasks
-// stopped. Errors are as for [Cgroup.Freeze]. It takes cgroup_mutex and does
-// not wait for the tasks to run.
-func (c *Cgroup) Thaw() error {
-	return c.writeState(Running)
-}
-
-func (c *Cgroup) writeState(goal State) error {
-	if c.parent == nil {
-		return pathErr("write", c.stateFile(), syscall.ENOENT)
-	}
-	if err := c.h.freezer.change(c, goal); err != nil {
-		return pathErr("write", c.stateFile(), err)
-	}
-	return nil
-}
-
-// WaitFrozen blocks until the cgroup reads FROZEN, ctx ends (it returns
-// ctx.Err()), or the cgroup is removed (ENODEV). It does not freeze anything
-// itself (see [Cgroup.Freeze]); it waits on the cgroup's counters, not by
-// polling. It has no kernel counterpart: runc and LTP poll freezer.state.
-func (c *Cgroup) WaitFrozen(ctx context.Context) error {
-	for {
-		ch, done := c.watch()
-		s, err := c.State()
-		if err != nil || s == Frozen {
-			done()
-			return err
-		}
-		select {
-		case <-ch:
-			done()
-		case <-ctx.Done():
-			done()
-			return ctx.Err()
-		}
-	}
-}
-
-// FreezeContext freezes the cgroup and blocks until it is FROZEN: the loop
-// that runc and LTP write around freezer.state, with no kernel counterpart.
-// While it
-// waits it re-issues the freeze whenever a task may have joined without a
-// freeze request (an attach into the cgroup, a thaw by someone else). An
-// EBUSY from a task that cannot freeze now is not an error: the request
-// stays, and the task freezes when its wait ends.
-//
-// If ctx ends first, FreezeContext thaws the cgroup back to RUNNING, so a
-// failed pause never leaves it frozen behind the caller's back, and returns
-// an error wrapping ctx.Err() whose *[BusyError] lists the tasks that were not
-// frozen enough. A cgroup that was already FREEZING or FROZEN when the call
-// began is left as it was: that freeze was someone else's to cancel. Other
-// errors are as for [Cgroup.Freeze].
-func (c *Cgroup) FreezeContext(ctx context.Context) error {
-	before, err := c.State()
-	if err != nil {
-		return err
-	}
-	gen := css(c).gen.Load()
-	if err := c.Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {
-		return err
-	}
-	for {
-		ch, done := c.watch()
-		s, err := c.State()
-		switch {
-		case err != nil:
-			done()
-			return err
-		case s == Frozen:
-			done()
-			return nil
-		}
-		if g := css(c).gen.Load(); g != gen {
-			gen = g
-			done()
-			if err := c.Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {
-				return err
-			}
-			continue
-		}
-		select {
-		case <-ch:
-			done()
-		case <-ctx.Done():
-			done()
-			busy := c.busyTasks()
-			if s, err := c.State(); err == nil && s == Frozen {
-				return nil
-			}
-			if before == Running {
-				if err := c.Thaw(); err != nil {
-					return err
-				}
-			}
-			return fmt.Errorf("freezer: freeze %s: %w", c.path, &BusyError{Err: ctx.Err(), Tasks: busy})
-		}
-	}
 }
 
 // busyTasks lists the tasks of c that are not frozen enough.

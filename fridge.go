@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/trace"
+	"sync/atomic"
 )
 
 // This file is the generic task freezer (kernel/freezer.c and
@@ -105,16 +106,19 @@ func (t *Task) safePoint() (froze bool) {
 // broadcast is read under the same locks as the PF_FROZEN it waits to see
 // cleared: a thaw clears the flag after that and closes the broadcast after
 // clearing, so the channel read, or the one that replaced it, is closed once
-// the task may go. A frozen task cannot move (can_attach refuses it), so its
-// cgroup is the same on the way out. via says how the task got here: its own
-// "request", or "released" from a stop, a traced stop or a vfork wait.
+// the task may go. The broadcast is that of the task's cgroup at the time:
+// where a frozen task may move (v1, v2), the move closes the broadcast of the
+// cgroup it leaves (kick), and the task looks again. via says how the
+// task got here: its own "request", or "released" from a stop, a traced stop
+// or a vfork wait.
 func (t *Task) refrigeratorLocked(via string) {
 	cg := t.cgroup
 	region := t.enterRefrigeratorLocked(cg, via)
 	for t.frozen {
-		ch := cg.thawChan() // a new one if woken by an earlier thaw's broadcast
+		ch := t.cgroup.thawChan() // a new one if woken by an earlier broadcast
 		t.ownUnlock()
 		t.ownAssertUnlocked("refrigerator")
+		t.h.fz.settle()
 		<-ch
 		t.ownLock()
 	}
@@ -188,6 +192,7 @@ func (t *Task) parkWhileLocked(blocked func() bool) {
 	for blocked() {
 		t.ownUnlock()
 		t.ownAssertUnlocked("park")
+		t.h.fz.settle()
 		<-ch
 		t.ownLock()
 	}
@@ -225,6 +230,16 @@ func (c *Cgroup) thawTasksLocked() {
 		t.thawLocked()
 		t.unlock()
 	}
+	c.kick()
+}
+
+// kick closes c's thaw broadcast, if a task waits on it: every task
+// parked in the refrigerator in c looks again at whether it may go. A thaw
+// of the cgroup does it once for all; a thaw, kill or move of one frozen
+// task does it for that one, and the others go back to sleep. The caller
+// has made its change under the task's locks first, as thawTasksLocked
+// does, so a task that reads the broadcast after the kick sees the change.
+func (c *Cgroup) kick() {
 	if ch := c.thaw.Swap(nil); ch != nil {
 		close(*ch)
 	}
@@ -253,21 +268,62 @@ func (t *Task) frozenEnoughLocked() bool {
 	return t.frozen || (t.pending.Load()&pendFreeze != 0 && (t.stopped || t.trapped || t.skip))
 }
 
-// recalcLocked keeps the task's cgroup counter of frozen-enough tasks exact.
-// It must follow every change of a flag that frozenEnoughLocked reads; the
-// caller holds both task locks, so the task cannot change cgroup meanwhile.
+// recalcLocked keeps the counter of the task's cgroup exact: how many of its
+// tasks the version counts as no longer keeping it from being frozen (see
+// versionFreezer.counted). It must follow every change of a flag that the
+// test reads; the caller holds both task locks, so the task cannot change
+// cgroup meanwhile.
 func (t *Task) recalcLocked() {
-	fe := t.frozenEnoughLocked()
-	if fe == t.frozenEnuf {
+	fe := t.h.fz.counted(t)
+	if fe == t.counted {
 		return
 	}
-	t.frozenEnuf = fe
+	t.counted = fe
 	if c := t.cgroup; c != nil {
 		if fe {
-			c.adjust(1)
+			c.account(1)
 		} else {
-			c.adjust(^uint64(0)) // -1 on the low half
+			c.account(^uint64(0)) // -1 on the low half
 		}
+	}
+}
+
+// freezerBase is the part of a cgroup's freezer state that the generic
+// freezer keeps the same way for every version: the counters that tell in
+// O(1) whether every task of the cgroup is counted as frozen, and a
+// generation that FreezeContext watches. Each version's per-cgroup state
+// embeds one.
+type freezerBase struct {
+	// counts holds the number of tasks in the high 32 bits and the number
+	// of them counted as frozen in the low 32, so that one atomic load sees
+	// both consistently: "every task counted" is hi == lo.
+	counts atomic.Uint64
+
+	// gen counts the events that can leave a task in the cgroup without a
+	// freeze request: attaches into it and thaws. FreezeContext re-issues its
+	// freeze when gen moves.
+	gen atomic.Uint64
+}
+
+const oneTask = 1 << 32
+
+// allCounted reports whether every task of the cgroup is counted: the
+// patch's freezer_check_if_frozen, v1's task half of update_if_frozen, v2's
+// nr_frozen_tasks == __cgroup_task_count.
+func (b *freezerBase) allCounted() bool {
+	n := b.counts.Load()
+	return n>>32 == n&(oneTask-1)
+}
+
+// account adds d to c's counters and tells the version when every task may
+// have become counted, or stopped being: the only event a freezing cgroup
+// waits for.
+func (c *Cgroup) account(d uint64) {
+	b := c.h.fz.base(c)
+	n := b.counts.Add(d)
+	o := n - d
+	if all, was := n>>32 == n&(oneTask-1), o>>32 == o&(oneTask-1); all || was {
+		c.h.fz.crossed(c)
 	}
 }
 
@@ -318,7 +374,7 @@ func (t *Task) freezeTask() bool {
 		t.recalcLocked()
 		if t.h.log != nil {
 			t.logLocked("freeze request", slog.Bool("can_freeze_now", !t.cannotFreezeNowLocked()),
-				slog.Bool("frozen_enough", t.frozenEnuf))
+				slog.Bool("counted", t.counted))
 		}
 	}
 	ok := !t.cannotFreezeNowLocked()

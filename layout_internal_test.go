@@ -15,21 +15,21 @@ func TestTaskLayout(t *testing.T) {
 		t.Errorf("Task is %d bytes, more than the 128-byte size class", size)
 	}
 	hot := map[string]uintptr{
-		"pending":    unsafe.Offsetof(x.pending) + unsafe.Sizeof(x.pending),
-		"frozen":     unsafe.Offsetof(x.frozen) + unsafe.Sizeof(x.frozen),
-		"skip":       unsafe.Offsetof(x.skip) + unsafe.Sizeof(x.skip),
-		"stopped":    unsafe.Offsetof(x.stopped) + unsafe.Sizeof(x.stopped),
-		"trapped":    unsafe.Offsetof(x.trapped) + unsafe.Sizeof(x.trapped),
-		"killed":     unsafe.Offsetof(x.killed) + unsafe.Sizeof(x.killed),
-		"exiting":    unsafe.Offsetof(x.exiting) + unsafe.Sizeof(x.exiting),
-		"frozenEnuf": unsafe.Offsetof(x.frozenEnuf) + unsafe.Sizeof(x.frozenEnuf),
-		"run":        unsafe.Offsetof(x.run) + unsafe.Sizeof(x.run),
-		"noFreeze":   unsafe.Offsetof(x.noFreeze) + unsafe.Sizeof(x.noFreeze),
-		"taskMu":     unsafe.Offsetof(x.taskMu) + unsafe.Sizeof(x.taskMu),
-		"sigMu":      unsafe.Offsetof(x.sigMu) + unsafe.Sizeof(x.sigMu),
-		"h":          unsafe.Offsetof(x.h) + unsafe.Sizeof(x.h),
-		"cgroup":     unsafe.Offsetof(x.cgroup) + unsafe.Sizeof(x.cgroup),
-		"next":       unsafe.Offsetof(x.next) + unsafe.Sizeof(x.next),
+		"pending":  unsafe.Offsetof(x.pending) + unsafe.Sizeof(x.pending),
+		"frozen":   unsafe.Offsetof(x.frozen) + unsafe.Sizeof(x.frozen),
+		"skip":     unsafe.Offsetof(x.skip) + unsafe.Sizeof(x.skip),
+		"stopped":  unsafe.Offsetof(x.stopped) + unsafe.Sizeof(x.stopped),
+		"trapped":  unsafe.Offsetof(x.trapped) + unsafe.Sizeof(x.trapped),
+		"killed":   unsafe.Offsetof(x.killed) + unsafe.Sizeof(x.killed),
+		"exiting":  unsafe.Offsetof(x.exiting) + unsafe.Sizeof(x.exiting),
+		"counted":  unsafe.Offsetof(x.counted) + unsafe.Sizeof(x.counted),
+		"run":      unsafe.Offsetof(x.run) + unsafe.Sizeof(x.run),
+		"noFreeze": unsafe.Offsetof(x.noFreeze) + unsafe.Sizeof(x.noFreeze),
+		"taskMu":   unsafe.Offsetof(x.taskMu) + unsafe.Sizeof(x.taskMu),
+		"sigMu":    unsafe.Offsetof(x.sigMu) + unsafe.Sizeof(x.sigMu),
+		"h":        unsafe.Offsetof(x.h) + unsafe.Sizeof(x.h),
+		"cgroup":   unsafe.Offsetof(x.cgroup) + unsafe.Sizeof(x.cgroup),
+		"next":     unsafe.Offsetof(x.next) + unsafe.Sizeof(x.next),
 	}
 	for name, end := range hot {
 		if end > 64 {

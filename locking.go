@@ -11,11 +11,13 @@ import (
 // class: all task_locks are one class, however many tasks there are.
 type lockClass uint8
 
-// The lock order, outermost first. It is the order of the patch's "Locking and
-// lock ordering" comment (freezer_write: cgroup_lock, freezer->lock,
-// css_set_lock, task_lock, sighand->siglock), declared once here and nowhere
-// else. A goroutine may acquire a lock only while every lock it already holds
-// comes earlier in this list.
+// The lock classes, outermost first. Their order merges the three versions'
+// orders (lockOrders) into one: each version uses some of them, always in
+// this order. The patch's is its "Locking and lock ordering" comment
+// (freezer_write: cgroup_lock, freezer->lock, css_set_lock, task_lock,
+// sighand->siglock). A goroutine may acquire a lock only while every lock it
+// already holds comes earlier in this list, and only a lock of its
+// hierarchy's version.
 //
 // The patch's rcu_read_lock sections have no lock here: they became atomic
 // loads of the stored state and of the task's counters, and the garbage
@@ -25,6 +27,11 @@ const (
 	// (mkdir, rmdir), task migration, and writes of control files. Outermost,
 	// because everything a write does happens inside it.
 	classCgroupMutex lockClass = iota
+	// classFreezerMutex is v1's freezer_mutex (3.16 and later): one for the
+	// whole hierarchy, it serialises every change and lazy read of the v1
+	// freezer's state flags. The attach hook takes it inside cgroup_mutex;
+	// a write of freezer.state takes it alone.
+	classFreezerMutex
 	// classFreezerLock is freezer->lock: one per cgroup, it serialises changes
 	// of the stored freezer state, including the lazy FREEZING to FROZEN
 	// promotion done by a read.
@@ -43,11 +50,12 @@ const (
 )
 
 var lockClassNames = [numLockClasses]string{
-	classCgroupMutex: "cgroup_mutex",
-	classFreezerLock: "freezer->lock",
-	classCSSSetLock:  "css_set_lock",
-	classTaskLock:    "task_lock",
-	classSigLock:     "siglock",
+	classCgroupMutex:  "cgroup_mutex",
+	classFreezerMutex: "freezer_mutex",
+	classFreezerLock:  "freezer->lock",
+	classCSSSetLock:   "css_set_lock",
+	classTaskLock:     "task_lock",
+	classSigLock:      "siglock",
 }
 
 func (c lockClass) String() string {
@@ -57,16 +65,43 @@ func (c lockClass) String() string {
 	return "lockClass(" + strconv.Itoa(int(c)) + ")"
 }
 
+// lockOrders is each version's lock order, outermost first, with the kernel's
+// names. The checker of a hierarchy refuses a lock of a class that is not in
+// its version's order.
+//
+//   - The patch: cgroup_mutex, then a cgroup's freezer->lock, then
+//     css_set_lock, task_lock and siglock, as its comment declares.
+//   - v1 (legacy_freezer.c): cgroup_mutex, then the global freezer_mutex
+//     (which replaced the per-cgroup spinlocks in 3.16), then css_set_lock
+//     for the task walk, and the task's locks for freeze_task.
+//   - v2 (kernel/cgroup/freezer.c): no lock of the freezer's own. A write of
+//     cgroup.freeze runs under cgroup_mutex and walks under css_set_lock,
+//     which also guards the frozen counters; each task is told under its
+//     siglock (lock_task_sighand), taken inside the core's task_lock.
+var lockOrders = [...][]lockClass{
+	Patch2008: {classCgroupMutex, classFreezerLock, classCSSSetLock, classTaskLock, classSigLock},
+	V1:        {classCgroupMutex, classFreezerMutex, classCSSSetLock, classTaskLock, classSigLock},
+	V2:        {classCgroupMutex, classCSSSetLock, classTaskLock, classSigLock},
+}
+
 // LockOrderError is the value a checked hierarchy panics with when a goroutine
 // acquires a lock out of the declared order: the Go counterpart of a lockdep
 // "possible circular locking dependency" report.
 type LockOrderError struct {
 	Acquiring string // the class being acquired, such as "freezer->lock"
 	Holding   string // a class already held that must not come before it
+	// Version is set, and Holding empty, when Acquiring is not in the
+	// order of the hierarchy's version at all: the lock of another kernel's
+	// freezer, such as freezer->lock in a v2 hierarchy.
+	Version string
 }
 
-// Error names both locks, lockdep-style.
+// Error names both locks, lockdep-style, or the lock and the version whose
+// order lacks it.
 func (e *LockOrderError) Error() string {
+	if e.Version != "" {
+		return "freezer: lock order violation: " + e.Acquiring + " is not in the " + e.Version + " lock order"
+	}
 	return "freezer: lock order violation: acquiring " + e.Acquiring + " while holding " + e.Holding
 }
 
@@ -82,6 +117,24 @@ func (e *LockOrderError) Error() string {
 // here the order is declared, so the check is a comparison against it.
 type lockChecker struct {
 	held goroutineRecords
+
+	// declared has bit c set for each class of the order of version (see
+	// declare).
+	declared uint32
+	version  Version
+}
+
+// declare limits the checker to the classes of version v's order, which must
+// be a rising sequence of classes.
+func (lc *lockChecker) declare(v Version) {
+	order := lockOrders[v]
+	lc.declared, lc.version = 0, v
+	for i, c := range order {
+		if i > 0 && c <= order[i-1] {
+			panic("freezer: lock order not rising at " + c.String())
+		}
+		lc.declared |= 1 << c
+	}
 }
 
 // heldLocks is one goroutine's record of the lock classes it holds: bit c is
@@ -100,13 +153,13 @@ var _ [32 - numLockClasses]struct{}
 
 func newLockChecker() *lockChecker {
 	initCurrent()
-	return new(lockChecker)
+	return &lockChecker{declared: 1<<numLockClasses - 1}
 }
 
 // acquire checks that class may be taken now by the current goroutine and
 // records it. It panics with a *LockOrderError, before the lock is taken, if
 // a held class is not strictly earlier in the order, naming the earliest such
-// class.
+// class, or if class is not in the hierarchy's version's order.
 func (lc *lockChecker) acquire(class lockClass) {
 	if lc != nil {
 		lc.acquireIn(lc.held.current(), class)
@@ -115,6 +168,9 @@ func (lc *lockChecker) acquire(class lockClass) {
 
 // acquireIn is acquire with the current goroutine's record already found.
 func (lc *lockChecker) acquireIn(r *heldLocks, class lockClass) {
+	if lc.declared&(1<<class) == 0 {
+		panic(&LockOrderError{Acquiring: class.String(), Version: lc.version.String()})
+	}
 	if notBefore := r.mask >> class; notBefore != 0 {
 		h := class + lockClass(bits.TrailingZeros32(notBefore))
 		panic(&LockOrderError{Acquiring: class.String(), Holding: h.String()})

@@ -168,11 +168,11 @@ func TestLockOrderInversionPanics(t *testing.T) {
 
 // The order is declared once, in the patch's order, outermost first.
 func TestLockOrderDeclared(t *testing.T) {
-	want := []string{"cgroup_mutex", "freezer->lock", "css_set_lock", "task_lock", "siglock"}
+	want := []string{"cgroup_mutex", "freezer_mutex", "freezer->lock", "css_set_lock", "task_lock", "siglock"}
 	if diff := cmp.Diff(want, lockClassNames[:]); diff != "" {
 		t.Errorf("lockClassNames (-want +got):\n%s", diff)
 	}
-	classes := []lockClass{classCgroupMutex, classFreezerLock, classCSSSetLock, classTaskLock, classSigLock}
+	classes := []lockClass{classCgroupMutex, classFreezerMutex, classFreezerLock, classCSSSetLock, classTaskLock, classSigLock}
 	var got []string
 	for i, c := range classes {
 		if int(c) != i {
@@ -185,6 +185,22 @@ func TestLockOrderDeclared(t *testing.T) {
 	}
 	if numLockClasses != lockClass(len(want)) {
 		t.Errorf("numLockClasses = %d, want %d", numLockClasses, len(want))
+	}
+
+	// Each version's order, with the kernel's names.
+	wantOrders := map[Version][]string{
+		Patch2008: {"cgroup_mutex", "freezer->lock", "css_set_lock", "task_lock", "siglock"},
+		V1:        {"cgroup_mutex", "freezer_mutex", "css_set_lock", "task_lock", "siglock"},
+		V2:        {"cgroup_mutex", "css_set_lock", "task_lock", "siglock"},
+	}
+	for v, order := range lockOrders {
+		var names []string
+		for _, c := range order {
+			names = append(names, c.String())
+		}
+		if diff := cmp.Diff(wantOrders[Version(v)], names); diff != "" {
+			t.Errorf("%v lock order (-want +got):\n%s", Version(v), diff)
+		}
 	}
 
 	// Each lock of the library is of the class its kernel counterpart is.

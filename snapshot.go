@@ -36,7 +36,7 @@ func (h *Hierarchy) Snapshot() Snapshot {
 	h.eachCgroupLocked(func(c *Cgroup) {
 		cs := CgroupSnapshot{Path: c.path}
 		if c.parent != nil {
-			cs.State = h.freezer.state(c)
+			cs.State = h.fz.state(c)
 		}
 		for t := range c.Tasks() {
 			cs.PIDs = append(cs.PIDs, t.pid)

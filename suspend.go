@@ -110,7 +110,7 @@ func (h *Hierarchy) ThawProcesses() {
 	h.cgroupMutex.Lock()
 	defer h.cgroupMutex.Unlock()
 	h.eachCgroupLocked(func(c *Cgroup) {
-		if c.parent != nil && State(css(c).state.Load()) != Running {
+		if c.parent != nil && h.fz.freezing(c) {
 			return
 		}
 		h.cssSetLock.RLock()

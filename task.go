@@ -50,15 +50,15 @@ type Task struct {
 	pending atomic.Uint32 // pend* bits
 
 	// Under task_lock and siglock.
-	frozen     bool // PF_FROZEN: parked in the refrigerator
-	skip       bool // PF_FREEZER_SKIP: a vfork parent waiting for its child
-	stopped    bool // in a group stop (T)
-	trapped    bool // in a ptrace stop (t)
-	killed     bool // took SIGKILL: its defers run; no more signals, freezes still
-	exiting    bool // PF_EXITING: in exit, past its last safe point
-	frozenEnuf bool // counted in cgroup.counts as frozen enough
-	run        runState
-	noFreeze   bool // PF_NOFREEZE, fixed at creation
+	frozen   bool // PF_FROZEN: parked in the refrigerator
+	skip     bool // PF_FREEZER_SKIP: a vfork parent waiting for its child
+	stopped  bool // in a group stop (T)
+	trapped  bool // in a ptrace stop (t)
+	killed   bool // took SIGKILL: its defers run; no more signals, freezes still
+	exiting  bool // PF_EXITING: in exit, past its last safe point
+	counted  bool // counted in its cgroup's counters (see recalcLocked)
+	run      runState
+	noFreeze bool // PF_NOFREEZE, fixed at creation
 
 	taskMu sync.Mutex // task_lock: take it with lockTask
 	sigMu  sync.Mutex // siglock: take it with lockSig
@@ -66,7 +66,8 @@ type Task struct {
 	h *Hierarchy
 
 	// Under task_lock and siglock; cgroup also changes only under
-	// css_set_lock held for writing, so either lock is enough to read it.
+	// css_set_lock held for writing, so any of the three is enough to read
+	// it.
 	cgroup *Cgroup
 
 	// Under css_set_lock: the cgroup's task list (the kernel's cg_list).
@@ -113,6 +114,9 @@ type TaskStat struct {
 	// State is the /proc state letter: 'R' running, 'S' interruptible wait,
 	// 'D' uninterruptible wait, vfork wait or frozen (a v1 kernel shows a
 	// frozen task as D), 'T' stopped, 't' traced, 'Z' exited.
+	// A frozen task shows 'S' in cgroup v2, whose freezer is an
+	// interruptible trap, and in v1 a stopped or traced task that a freeze
+	// has reached shows 'D' too.
 	State    byte
 	Frozen   bool // parked in the refrigerator
 	Freezing bool // has a freeze request it has not yet honoured
@@ -253,7 +257,7 @@ func (t *Task) exit() {
 	// task has seen all of its records.
 	if h.log != nil {
 		h.debug("exit", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
-			slog.String("state", h.freezer.stateName(c)), slog.Bool("killed", t.killed))
+			slog.String("state", h.fz.stateName(c)), slog.Bool("killed", t.killed))
 	}
 	if t.done != nil {
 		close(t.done)
@@ -261,6 +265,7 @@ func (t *Task) exit() {
 	t.unlockSig()
 	t.unlockTask()
 	h.cssSetLock.Unlock()
+	h.fz.settle()
 }
 
 // PID returns the task's process id, unique within its hierarchy. It does not
@@ -332,7 +337,9 @@ func (t *Task) statLocked() TaskStat {
 	case t.run == runDead:
 		st.State = 'Z'
 	case t.frozen:
-		st.State = 'D'
+		st.State = t.h.rules.frozenLetter
+	case t.h.rules.stoppedShowsFrozen && (t.stopped || t.trapped) && st.Freezing:
+		st.State = t.h.rules.frozenLetter
 	case t.trapped:
 		st.State = 't'
 	case t.stopped:
@@ -376,11 +383,19 @@ func (t *Task) raisePendingLocked(bits uint32) chan struct{} {
 
 // Kill sends SIGKILL. The task exits at its next safe point: its goroutine
 // calls runtime.Goexit, so its deferred calls run. Kill wakes an interruptible
-// wait and a stop, but not an uninterruptible wait and not the refrigerator:
-// a frozen task dies after it is thawed, as on a v1 kernel. It does not block.
+// wait and a stop, but not an uninterruptible wait. A frozen task dies after
+// it is thawed in the patch and in v1, whose refrigerator no signal wakes;
+// in v2 it dies at once (the fatal signal breaks the freezer trap). It does
+// not block.
 func (t *Task) Kill() {
 	t.lock()
-	defer t.unlock()
+	t.killLocked()
+	t.unlock()
+	t.h.fz.settle()
+}
+
+// killLocked is Kill with the task's locks held.
+func (t *Task) killLocked() {
 	if t.killed || t.exiting {
 		return
 	}
@@ -388,6 +403,14 @@ func (t *Task) Kill() {
 	if t.stopped || t.trapped {
 		t.stopped, t.trapped, t.stopBelow = false, false, false
 		t.releaseLocked()
+	}
+	if t.frozen && t.h.rules.killFrozen {
+		// cgroup_leave_frozen(true) on the way to do_exit: no longer
+		// counted, and out of the trap at once.
+		t.frozen = false
+		t.pending.And(^pendFreeze)
+		t.recalcLocked()
+		t.cgroup.kick()
 	}
 }
 
@@ -410,20 +433,23 @@ func (t *Task) Stop() {
 // not block.
 func (t *Task) Continue() {
 	t.lock()
-	defer t.unlock()
 	t.pending.And(^pendStop)
 	t.stopBelow = false
 	if t.stopped {
 		t.stopped = false
 		t.releaseLocked()
 	}
+	t.unlock()
+	t.h.fz.settle()
 }
 
 // Trace attaches a tracer and interrupts the task, like PTRACE_SEIZE followed
 // by PTRACE_INTERRUPT: the task enters a traced stop (state 't') at its next
 // safe point, or at once if it is in an interruptible wait; a stopped task
 // turns its stop into a traced stop. A frozen task stays frozen and traps
-// after the thaw. It does not block.
+// after the thaw in the patch and in v1; in v2 it leaves the freezer trap for
+// the traced stop at once, stays counted as frozen there, and goes back to
+// the freezer on [Task.Untrace]. It does not block.
 func (t *Task) Trace() {
 	t.lock()
 	defer t.unlock()
@@ -431,11 +457,20 @@ func (t *Task) Trace() {
 		return
 	}
 	t.ptraced = true
-	if t.stopped {
+	switch {
+	case t.stopped:
 		t.stopped, t.trapped, t.stopBelow = false, true, true
-		return
+	case t.frozen && t.h.rules.traceFrozen:
+		// The trap outranks the freezer: the task is in a traced stop with
+		// its freeze request back, so a detach returns it to the freezer.
+		// It needs no wake-up: a thaw's broadcast lets it out of the
+		// refrigerator into the traced stop.
+		t.frozen, t.trapped = false, true
+		t.pending.Or(pendFreeze)
+		t.recalcLocked()
+	default:
+		t.setPendingLocked(pendTrap)
 	}
-	t.setPendingLocked(pendTrap)
 }
 
 // Untrace detaches the tracer (PTRACE_DETACH). A task in a traced stop
@@ -443,7 +478,12 @@ func (t *Task) Trace() {
 // freeze request goes straight into the refrigerator. It does not block.
 func (t *Task) Untrace() {
 	t.lock()
-	defer t.unlock()
+	t.untraceLocked()
+	t.unlock()
+	t.h.fz.settle()
+}
+
+func (t *Task) untraceLocked() {
 	if !t.ptraced {
 		return
 	}
@@ -607,6 +647,7 @@ func (t *Task) Vfork(name string, fn func(*Task)) error {
 	t.skip, t.run = true, runVfork
 	t.recalcLocked()
 	t.ownUnlock()
+	t.h.fz.settle()
 
 	<-child.Done()
 

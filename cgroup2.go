@@ -508,13 +508,12 @@ func (f *cgroup2Freezer) thawAllLocked() {
 	defer h.cssSetLock.Unlock()
 	now := time.Now()
 	h.eachCgroupLocked(func(c *Cgroup) {
-		if c.parent == nil {
-			return
-		}
 		z := c2css(c)
 		z.freeze.Store(false)
 		if z.eFreeze.Load() {
 			f.doFreezeLocked(c, false, now)
+		} else {
+			c.thawTasksLocked() // frozen by a system suspend
 		}
 	})
 	f.settleLocked()

@@ -3,6 +3,7 @@ package freezer
 import (
 	"bytes"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -42,6 +43,11 @@ type legacyCSS struct {
 	// atomic so that the fork hook, self_freezing and parent_freezing read
 	// it without the mutex, as the kernel reads freezer->state.
 	state atomic.Uint32
+
+	// kids are the live child cgroups, under freezer_mutex: the freezer walks
+	// its own css tree, as the kernel's css_for_each_descendant does, and so
+	// needs no cgroup_mutex to read or write freezer.state.
+	kids []*Cgroup
 }
 
 func newLegacyFreezer(h *Hierarchy) versionFreezer {
@@ -66,11 +72,13 @@ func (*legacyFreezer) Name() string { return "freezer" }
 func (f *legacyFreezer) Create(c *Cgroup) (any, error) {
 	z := &legacyCSS{}
 	z.state.Store(legacyOnline)
-	if c.parent != nil {
+	if p := c.parent; p != nil {
 		f.mu.Lock()
-		if lcss(c.parent).state.Load()&legacyFreezing != 0 {
+		pz := lcss(p)
+		if pz.state.Load()&legacyFreezing != 0 {
 			z.state.Store(legacyOnline | legacyFreezingParent | legacyFrozen)
 		}
+		pz.kids = append(pz.kids, c)
 		f.mu.Unlock()
 	}
 	return z, nil
@@ -80,8 +88,10 @@ func (f *legacyFreezer) Create(c *Cgroup) (any, error) {
 // parent's FROZEN test.
 func (f *legacyFreezer) Destroy(c *Cgroup) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	lcss(c).state.Store(0)
-	f.mu.Unlock()
+	pz := lcss(c.parent)
+	pz.kids = slices.DeleteFunc(pz.kids, func(k *Cgroup) bool { return k == c })
 }
 
 // Populate gives every cgroup but the root freezer.state,
@@ -135,7 +145,6 @@ func (f *legacyFreezer) Attach(dst, src *Cgroup, t *Task) {
 				dst.kick()
 			}
 		}
-		lcss(dst).gen.Add(1)
 		return
 	}
 	for a := dst; a != nil; a = a.parent {
@@ -224,12 +233,8 @@ func (f *legacyFreezer) read(c *Cgroup) ([]byte, error) {
 // freezing cgroup whose tasks and live children are all frozen
 // (update_if_frozen), and returns c's state. Reading a cgroup may so mark
 // its descendants FROZEN, never its parent. It costs O(cgroups in the
-// subtree): the tasks are known by their counters. The library's children
-// lists are under cgroup_mutex, which the kernel's RCU walk does not need.
+// subtree): the tasks are known by their counters. It takes freezer_mutex.
 func (f *legacyFreezer) state(c *Cgroup) State {
-	h := f.h
-	h.cgroupMutex.Lock()
-	defer h.cgroupMutex.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updateLocked(c)
@@ -237,16 +242,16 @@ func (f *legacyFreezer) state(c *Cgroup) State {
 }
 
 func (f *legacyFreezer) updateLocked(c *Cgroup) {
-	for _, k := range c.children {
+	z := lcss(c)
+	for _, k := range z.kids {
 		f.updateLocked(k)
 	}
-	z := lcss(c)
 	s := z.state.Load()
 	if s&legacyFreezing == 0 || s&legacyFrozen != 0 {
 		return
 	}
-	for _, k := range c.children {
-		if ks := lcss(k).state.Load(); ks&legacyOnline != 0 && ks&legacyFrozen == 0 {
+	for _, k := range z.kids {
+		if lcss(k).state.Load()&legacyFrozen == 0 {
 			return
 		}
 	}
@@ -278,21 +283,21 @@ func (f *legacyFreezer) write(c *Cgroup, data []byte) error {
 
 // change is freezer_change_state: c gets or loses its own flag, and the
 // change passes down the subtree, pre-order, as each descendant's
-// FREEZING_PARENT follows its parent's new state. It never fails but on a
-// removed cgroup or during Shutdown.
+// FREEZING_PARENT follows its parent's new state. It takes freezer_mutex
+// alone, as the kernel's write does. It never fails but on a removed cgroup
+// or, for a freeze, once Shutdown has begun: Shutdown sets dying before it
+// takes freezer_mutex to thaw everything, so a freeze that finds dying unset
+// under the mutex is undone by that thaw.
 func (f *legacyFreezer) change(c *Cgroup, freeze bool) error {
-	h := f.h
-	h.cgroupMutex.Lock()
-	defer h.cgroupMutex.Unlock()
-	if c.removed.Load() || (freeze && h.dying.Load()) {
-		return syscall.ENODEV
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if lcss(c).state.Load()&legacyOnline == 0 || (freeze && f.h.dying.Load()) {
+		return syscall.ENODEV
+	}
 	f.applyLocked(c, freeze, legacyFreezingSelf)
 	var down func(p *Cgroup)
 	down = func(p *Cgroup) {
-		for _, k := range p.children {
+		for _, k := range lcss(p).kids {
 			f.applyLocked(k, lcss(p).state.Load()&legacyFreezing != 0, legacyFreezingParent)
 			down(k)
 		}
@@ -304,7 +309,7 @@ func (f *legacyFreezer) change(c *Cgroup, freeze bool) error {
 // applyLocked is freezer_apply_state: set flag and send every task a freeze
 // request, or clear it and, if no freezing flag is left, clear FROZEN and
 // thaw every task. During a system suspend the tasks stay frozen until
-// ThawProcesses. The caller holds cgroup_mutex and freezer_mutex.
+// ThawProcesses. The caller holds freezer_mutex.
 func (f *legacyFreezer) applyLocked(c *Cgroup, freeze bool, flag uint32) {
 	h := f.h
 	z := lcss(c)

@@ -118,6 +118,21 @@ func busyLoop(t *freezer.Task, resumed func()) {
 	}
 }
 
+// BenchmarkFreezeBusyV1 and BenchmarkFreezeBusyV2 are BenchmarkFreezeBusy on
+// a hierarchy that follows the mainline v1 or the cgroup v2 freezer. Their
+// baseline is the patch's figure, BenchmarkFreezeBusy, in the same run: the
+// versions share the refrigerator and differ in their bookkeeping.
+func BenchmarkFreezeBusyV1(b *testing.B) { benchVersion(b, freezer.V1) }
+func BenchmarkFreezeBusyV2(b *testing.B) { benchVersion(b, freezer.V2) }
+
+func benchVersion(b *testing.B, v freezer.Version) {
+	for _, n := range taskCounts[1:] {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			benchLibrary(b, n, busyLoop, freezer.WithVersion(v))
+		})
+	}
+}
+
 // BenchmarkFreezeBusyBaseline is the hand-written channel gate doing the same
 // work.
 func BenchmarkFreezeBusyBaseline(b *testing.B) {
@@ -353,9 +368,27 @@ func benchGate(b *testing.B, n int, worker func(g *gate, stop <-chan struct{})) 
 // BenchmarkReadStateFreezing reads freezer.state of a FREEZING cgroup: O(1),
 // the same cost for 100,000 tasks as for one.
 func BenchmarkReadStateFreezing(b *testing.B) {
+	benchReadState(b, freezer.Patch2008, "/bench/freezer.state", "FREEZING\n")
+}
+
+// BenchmarkReadStateFreezingV1 reads a v1 freezer.state, which walks the
+// cgroups of the subtree (one here) but never the tasks.
+func BenchmarkReadStateFreezingV1(b *testing.B) {
+	benchReadState(b, freezer.V1, "/bench/freezer.state", "FREEZING\n")
+}
+
+// BenchmarkReadStateFreezingV2 reads a v2 cgroup.events, kept up to date by
+// counters: O(1).
+func BenchmarkReadStateFreezingV2(b *testing.B) {
+	benchReadState(b, freezer.V2, "/bench/cgroup.events", "populated 1\nfrozen 0\n")
+}
+
+// benchReadState reads file of a freezing cgroup of n tasks, one of them in
+// an uninterruptible wait so that the cgroup stays freezing.
+func benchReadState(b *testing.B, v freezer.Version, file, want string) {
 	for _, n := range []int{1, 100000} {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			h := freezer.New()
+			h := freezer.New(freezer.WithVersion(v))
 			defer benchShutdown(b, h)
 			c, err := h.Root().Mkdir("bench")
 			if err != nil {
@@ -363,7 +396,6 @@ func BenchmarkReadStateFreezing(b *testing.B) {
 			}
 			release := make(chan struct{})
 			defer close(release)
-			// One task in an uninterruptible wait keeps the cgroup FREEZING.
 			d, err := c.Spawn("dwait", func(t *freezer.Task) { t.WaitUninterruptible(release) })
 			if err != nil {
 				b.Fatal(err)
@@ -377,11 +409,11 @@ func BenchmarkReadStateFreezing(b *testing.B) {
 			for d.Stat().State != 'D' {
 				runtime.Gosched()
 			}
-			_ = c.Freeze() // EBUSY: the D task
+			_ = c.Freeze() // the patch's EBUSY: the D task
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				data, err := h.ReadFile("/bench/freezer.state")
-				if err != nil || string(data) != "FREEZING\n" {
+				data, err := h.ReadFile(file)
+				if err != nil || string(data) != want {
 					b.Fatalf("read %q, %v", data, err)
 				}
 			}

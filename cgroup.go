@@ -992,9 +992,8 @@ func (h *Hierarchy) Shutdown(ctx context.Context) error {
 	h.cgroupMutex.Unlock()
 
 	tasks := h.allTasks()
-	for _, t := range tasks {
-		t.Kill()
-	}
+	killAll(tasks)
+	h.fz.settle()
 	h.endSuspend()
 	h.cgroupMutex.Lock()
 	h.fz.thawAllLocked()

@@ -482,19 +482,19 @@ func (f *cgroup2Freezer) kill(c *Cgroup) error {
 	if c.removed.Load() {
 		return syscall.ENOENT
 	}
+	var tasks []*Task
 	h.cssSetLock.RLock()
 	var walk func(d *Cgroup)
 	walk = func(d *Cgroup) {
 		for t := d.first; t != nil; t = t.next {
-			t.lock()
-			t.killLocked()
-			t.unlock()
+			tasks = append(tasks, t)
 		}
 		for _, k := range d.children {
 			walk(k)
 		}
 	}
 	walk(c)
+	killAll(tasks)
 	h.cssSetLock.RUnlock()
 	f.settle()
 	return nil

@@ -389,15 +389,21 @@ func (t *Task) raisePendingLocked(bits uint32) chan struct{} {
 // not block.
 func (t *Task) Kill() {
 	t.lock()
-	t.killLocked()
+	kick := t.killLocked()
 	t.unlock()
+	if kick != nil {
+		kick.kick()
+	}
 	t.h.fz.settle()
 }
 
-// killLocked is Kill with the task's locks held.
-func (t *Task) killLocked() {
+// killLocked is Kill with the task's locks held. It returns the cgroup whose
+// thaw broadcast must be kicked to let the task out of the refrigerator, or
+// nil: a caller that kills many tasks kicks each cgroup once, not once per
+// task, which would wake every frozen task of the cgroup each time.
+func (t *Task) killLocked() *Cgroup {
 	if t.killed || t.exiting {
-		return
+		return nil
 	}
 	t.setPendingLocked(pendKill)
 	if t.stopped || t.trapped {
@@ -410,7 +416,24 @@ func (t *Task) killLocked() {
 		t.frozen = false
 		t.pending.And(^pendFreeze)
 		t.recalcLocked()
-		t.cgroup.kick()
+		return t.cgroup
+	}
+	return nil
+}
+
+// killAll kills tasks, kicking each cgroup that holds one of them frozen
+// once at the end.
+func killAll(tasks []*Task) {
+	kicks := make(map[*Cgroup]bool)
+	for _, t := range tasks {
+		t.lock()
+		if c := t.killLocked(); c != nil {
+			kicks[c] = true
+		}
+		t.unlock()
+	}
+	for c := range kicks {
+		c.kick()
 	}
 }
 

@@ -84,13 +84,39 @@ func median(vs []float64) (float64, bool) {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2, true
 }
 
-// baselineOf returns the name of a benchmark's baseline.
+// versionSuffixes name the benchmarks of the later kernels' freezers, whose
+// baseline is the patch's benchmark of the same name without the suffix.
+var versionSuffixes = []string{"V1", "V2"}
+
+// baselineOf returns the name of a benchmark's baseline: the same name with
+// Baseline after the top-level name, or for a version's benchmark the
+// patch's.
 func baselineOf(name string) string {
 	top, sub, ok := strings.Cut(name, "/")
+	for _, v := range versionSuffixes {
+		if t, found := strings.CutSuffix(top, v); found {
+			top = t
+			if ok {
+				return top + "/" + sub
+			}
+			return top
+		}
+	}
 	if ok {
 		return top + "Baseline/" + sub
 	}
 	return top + "Baseline"
+}
+
+// isVersion reports whether top is the benchmark of a later kernel's
+// freezer, BenchmarkFreezeBusyV1 say.
+func isVersion(top string) bool {
+	for _, v := range versionSuffixes {
+		if strings.HasSuffix(top, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // target is one of DESIGN.md's performance targets, as a test on a row.
@@ -108,6 +134,11 @@ func targetFor(name, unit string) (target, bool) {
 		return target{"≤ 1.5×", func(l, b float64) bool { return l <= 1.5*b }}, true
 	case top == "BenchmarkTryToFreeze" && unit == "allocs/op":
 		return target{"0", func(l, _ float64) bool { return l == 0 }}, true
+	// Issue 10: the v1 and v2 freezers freeze and thaw within 1.1× of the
+	// patch's in the same run.
+	case isVersion(top) && strings.HasPrefix(top, "BenchmarkFreezeBusy") &&
+		(unit == "freeze-ns/op" || unit == "thaw-ns/op"):
+		return target{"≤ 1.1× patch", func(l, b float64) bool { return l <= 1.1*b }}, true
 	case (top == "BenchmarkFreezeBusy" || top == "BenchmarkFreezeSleeping") &&
 		(sub == "tasks=10000" || sub == "tasks=100000") &&
 		(unit == "freeze-ns/op" || unit == "thaw-ns/op"):
@@ -138,6 +169,8 @@ var scalings = []struct {
 	{"BenchmarkFreezeBusy", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkFreezeSleeping", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkReadStateFreezing", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
+	{"BenchmarkReadStateFreezingV1", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
+	{"BenchmarkReadStateFreezingV2", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
 	{"BenchmarkLockCheck", "serial", "parallel", []string{"ns/op"}, 1},
 }
 

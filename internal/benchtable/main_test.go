@@ -135,6 +135,31 @@ BenchmarkLockCheckBaseline/parallel-2 	90000000	 7.0 ns/op
 	}
 }
 
+// The v1 and v2 freezers' rows are compared with the patch's figures of the
+// same run, against issue 10's 1.1×.
+func TestWriteVersionTargets(t *testing.T) {
+	const in = `BenchmarkFreezeBusy/tasks=10000-2 	5	 10000000 freeze-ns/op	 10000000 thaw-ns/op
+BenchmarkFreezeBusyV1/tasks=10000-2 	5	 10500000 freeze-ns/op	 12000000 thaw-ns/op
+BenchmarkReadStateFreezingV2/tasks=1-2 	90000000	 40.0 ns/op
+BenchmarkReadStateFreezingV2/tasks=100000-2 	90000000	 44.0 ns/op
+`
+	res, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	write(&b, res)
+	for _, want := range []string{
+		"| FreezeBusyV1/tasks=10000 | freeze-ns/op | 1 | 10.50 ms | 10.00 ms | 1.05× | ≤ 1.1× patch | yes |",
+		"| FreezeBusyV1/tasks=10000 | thaw-ns/op | 1 | 12.00 ms | 10.00 ms | 1.20× | ≤ 1.1× patch | **no** |",
+		"| ReadStateFreezingV2 tasks=100000 ÷ tasks=1 | ns/op |  | 1.1× |  |  | ≤ 2× | yes |",
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("no row %q in:\n%s", want, b.String())
+		}
+	}
+}
+
 func TestFormat(t *testing.T) {
 	for _, tc := range []struct {
 		v    float64

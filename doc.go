@@ -25,7 +25,9 @@ freezer works, name by name.
 
 The sections below are a short course: the model, the map from kernel names
 to Go names, the lock order, where the library departs from the posted patch,
-and why the freezer is not SIGSTOP. The programs in the module's examples
+the later kernels' freezers that [WithVersion] chooses, and why the freezer
+is not SIGSTOP. Until the section on versions, everything describes the
+default, the patch ([Patch2008]). The programs in the module's examples
 directory play it out:
 
   - examples/tour walks the patch scene by scene, printing cgroupfs reads and
@@ -232,7 +234,7 @@ The freezer subsystem (kernel/cgroup_freezer.c; here freezer.go):
   - freezer_freeze_tasks: freezerSubsys.freezeTasksLocked; its
     num_cant_freeze_now and -EBUSY: Task.cannotFreezeNowLocked, [BusyError].
   - freezer_unfreeze_tasks: freezerSubsys.unfreezeTasksLocked.
-  - freezer_check_if_frozen: Cgroup.allFrozenEnough, a counter instead of a
+  - freezer_check_if_frozen: freezerBase.allCounted, a counter instead of a
     walk; the lazy FREEZING to FROZEN store of a read:
     freezerSubsys.promoteLocked.
   - cgroup_frozen, and cgroup_freezing_or_frozen after 2010: the state check
@@ -377,6 +379,164 @@ a user observes:
     thaw a cgroup that had not yet been read as FROZEN.
   - A FREEZING cgroup's read costs O(1): the cgroup counts its frozen-enough
     tasks as they change, where freezer_check_if_frozen walks them all.
+
+# Versions
+
+The freezer changed three times after the patch, and [WithVersion] makes a
+hierarchy follow any of the three kernels on the same tasks: [Patch2008]
+(the default, everything above), [V1] and [V2]. The cgroup core, the tasks
+and the refrigerator are shared; each version's rules are one file, bound
+through the [Subsystem] hooks and a small internal interface (version.go):
+freezer.go for the patch, legacy.go for v1, cgroup2.go for v2. The core
+never asks which version it carries.
+
+History:
+
+  - June 2008, the posted patch: RUNNING, FREEZING, FROZEN; a flat hierarchy;
+    EBUSY when a task cannot freeze now; EIO for a bad write; moves into and
+    out of frozen cgroups refused.
+  - 2.6.28 (December 2008), the merge: the same machine with the review's
+    fixes (EINVAL for a bad write, no freezer.state on the root, a fork
+    check, can_attach refusing frozen tasks). 3.3 made freezing(p) mean "a
+    freeze is in effect" rather than "a request is pending".
+  - 3.8 (2013): the v1 freezer became hierarchical and lost EBUSY. THAWED
+    replaced RUNNING; a write sets the cgroup's own flag and passes a second
+    flag down the subtree; freezer.self_freezing and freezer.parent_freezing
+    show them; moves are always allowed and adopt the destination's state,
+    because a frozen cgroup was never meant to lock migrations; the fork hook
+    moved after the child's linking, closing the review's race. 6.1 rewrote
+    the task freezer: a stopped or traced task, or a vfork parent, is moved
+    to TASK_FROZEN directly, so it shows 'D'. 6.7 to 6.15 read a FROZEN
+    cgroup as no longer freezing, which left a task moved into it unfrozen;
+    6.16 reverted that, and the library follows 6.16.
+  - 5.2 (2019): the cgroup v2 freezer, part of the cgroup core.
+    cgroup.freeze is a cgroup's own wish, a freeze covers the subtree, and
+    cgroup.events says when the cgroup is frozen and notifies each change, so
+    no one polls. A frozen task waits in an interruptible trap on its way back
+    to user mode rather than in the uninterruptible refrigerator, so it shows
+    'S' and a fatal signal kills it at once: v1 could not kill a frozen
+    task, which the v2 changelog calls "not the acceptable state for some
+    subset of the system". Stopped and traced tasks count as frozen. 5.14
+    added cgroup.kill, 6.18 cgroup.stat.local's frozen_usec.
+
+What each version shows (DESIGN.md's table; "seen" rows were observed on
+Linux 6.18 with real processes):
+
+	                      patch2008            v1                         v2
+	files (non-root)      tasks,               tasks, cgroup.procs,       cgroup.procs, cgroup.freeze,
+	                      freezer.state        freezer.state,             cgroup.events, cgroup.kill,
+	                                           .self_freezing,            cgroup.stat.local
+	                                           .parent_freezing
+	new cgroup            RUNNING              THAWED                     freeze 0, frozen 0
+	hierarchy             flat                 subtree; a child's THAWED  subtree; a child's 0
+	                                           clears its own bit only    leaves it frozen
+	bad write             EIO                  EINVAL; "" no-op           EINVAL, ERANGE; "" no-op
+	too long              E2BIG at 4096 B      E2BIG above 4096 B         E2BIG above 4096 B
+	task in D             EBUSY, FREEZING      FREEZING, no error         frozen 0, no error
+	NoFreeze task         EBUSY                does not block FROZEN      keeps frozen 0
+	frozen task in ps     D                    D                          S
+	kill a frozen task    after the thaw       after the thaw             at once
+	stopped, then freeze  frozen enough, T     FROZEN; D, T after thaw    frozen 1; T throughout
+	stop a frozen task    T after the thaw     T after the thaw           S; T after the thaw
+	move in, frozen dst   EBUSY                allowed; freezes           allowed; freezes
+	move a frozen task    EBUSY                allowed; thaws unless dst  allowed; thaws
+	                                           freezes
+	mkdir, frozen parent  RUNNING              FROZEN, self 0, parent 1   frozen 1, freeze 0
+	rmdir, frozen, empty  allowed              allowed                    allowed
+	populated             -                    -                          subtree has a task
+	time frozen           -                    -                          frozen_usec
+
+The typed calls answer in every version: [Cgroup.State] (v1: the read of
+freezer.state, THAWED being [Running]; v2: [Running] without an effective
+freeze, [Frozen] when cgroup.events says frozen 1, else [Freezing]),
+[Cgroup.Freeze], [Cgroup.Thaw], [Cgroup.WaitFrozen], [Cgroup.FreezeContext],
+[Cgroup.SelfFreezing], [Cgroup.ParentFreezing], [Cgroup.Events] and
+[Cgroup.WatchEvents]; [Cgroup.Kill] and [Cgroup.FrozenTime] are v2's alone.
+
+The kernel names of v1's rules (kernel/cgroup/legacy_freezer.c; here
+legacy.go):
+
+  - struct freezer, freezer->state: legacyCSS, legacyCSS.state;
+    CGROUP_FREEZER_ONLINE, CGROUP_FREEZING_SELF, CGROUP_FREEZING_PARENT,
+    CGROUP_FROZEN: legacyOnline, legacyFreezingSelf, legacyFreezingParent,
+    legacyFrozen.
+  - freezer_css_online, freezer_css_offline: legacyFreezer.Create,
+    legacyFreezer.Destroy; freezer_attach: legacyFreezer.Attach;
+    freezer_fork: legacyFreezer.Fork.
+  - freezer_read and update_if_frozen: legacyFreezer.read,
+    legacyFreezer.state, legacyFreezer.updateLocked (post-order, lazy).
+  - freezer_write, freezer_change_state, freezer_apply_state:
+    legacyFreezer.write, legacyFreezer.change, legacyFreezer.applyLocked
+    (pre-order).
+  - freezer_self_freezing_read, freezer_parent_freezing_read:
+    [Cgroup.SelfFreezing], [Cgroup.ParentFreezing].
+  - freezer_mutex: legacyFreezer.mu. freezing(t) && !frozen(t), the task
+    that holds a cgroup up: the negation of legacyFreezer.counted.
+
+The kernel names of v2's rules (kernel/cgroup/freezer.c and the freezer
+parts of kernel/cgroup/cgroup.c and kernel/signal.c; here cgroup2.go):
+
+  - struct cgroup_freezer_state, freeze, e_freeze, nr_frozen_tasks,
+    nr_frozen_descendants, CGRP_FREEZE, CGRP_FROZEN: cgroup2CSS.freeze,
+    eFreeze, counts, nrFrozenDescendants, eFreeze and frozen.
+  - cgroup_freeze_write, cgroup_freeze, cgroup_do_freeze,
+    cgroup_freeze_task: cgroup2Freezer.write, change, doFreezeLocked,
+    freezeTaskLocked.
+  - cgroup_update_frozen, cgroup_propagate_frozen:
+    cgroup2Freezer.updateFrozenLocked, propagateFrozenLocked;
+    cgroup_enter_frozen and cgroup_leave_frozen: the counting in
+    Task.recalcLocked, finished by cgroup2Freezer.settle.
+  - cgroup_freezer_migrate_task: cgroup2Freezer.Attach; cgroup_post_fork's
+    JOBCTL_TRAP_FREEZE: cgroup2Freezer.Fork; cgroup_create and
+    cgroup_destroy_locked's counting: cgroup2Freezer.Create, Destroy.
+  - do_freezer_trap: the refrigerator, with 'S' for its letter and a kill
+    or ptrace interrupt breaking it (taskRules); cgroup.events and
+    cgroup_file_notify: [Cgroup.Events], [Cgroup.WatchEvents],
+    Cgroup.notify; cgroup.kill, cgroup_kill: [Cgroup.Kill];
+    cgroup.stat.local's frozen_usec: [Cgroup.FrozenTime].
+
+Lock orders. Each version declares its own in locking.go, and a checked
+hierarchy refuses a lock that is not in its version's order:
+
+	patch2008  cgroup_mutex → freezer->lock → css_set_lock → task_lock → siglock
+	v1         cgroup_mutex → freezer_mutex → css_set_lock → task_lock → siglock
+	v2         cgroup_mutex → css_set_lock → task_lock → siglock
+
+Decisions. Where the kernel's source and its documentation disagree, the
+library follows what Linux 6.18 was seen to do, and where that was not seen,
+the source:
+
+  - v1's fork hook leaves a FROZEN cgroup FROZEN with a new unfrozen child
+    (the source; the documentation says a new task sends the cgroup back to
+    FREEZING, which only a move does). A read never looks again at a cgroup
+    already FROZEN.
+  - v1 follows 6.16's cgroup_freezing: a cgroup whose flags say freezing
+    keeps freezing the tasks moved in, FROZEN or not.
+  - v2's frozen state is kept as the source keeps it: a cgroup's own tasks
+    are tested when one of them changes, its descendants when one of them
+    does, and each test sets the flag. So a cgroup with tasks of its own can
+    read frozen 1 while a child is still freezing, and removing a child
+    that is not frozen does not make its parent frozen. A fork into a frozen
+    cgroup does not test it again (the child traps before it runs), and a
+    frozen task that is killed leaves the trap uncounted, so the cgroup reads
+    frozen 0 until the task is gone, then frozen 1 again.
+  - v2's frozen_usec counts from the freeze request, effective by the
+    cgroup's own wish or an ancestor's, to the thaw, whether or not every
+    task froze, as the documentation says and 6.18 does.
+  - cgroup.kill kills NoFreeze tasks too: the kernel skips kernel threads,
+    but a NoFreeze task is a goroutine of the program.
+  - In v1 and v2 a task with a kill pending cannot fork (EINTR, as
+    copy_process refuses it), so no child escapes cgroup.kill.
+
+Departures in mechanism, with the same observable result: v1's fork hook
+runs under css_set_lock, which a write takes between changing the flags and
+walking the tasks, rather than under freezer_mutex; v1 walks its own tree of
+cgroups, as the kernel walks its css tree. v2's tasks count themselves under
+their own locks, which come after css_set_lock, so the update of CGRP_FROZEN
+that follows a count crossing "every task frozen" is finished by whoever
+next holds no lock (cgroup2Freezer.settle), where the kernel's task drops
+its siglock first. A frozen task may move in v1 and v2: it waits on its
+cgroup's thaw broadcast, which the move closes so that it looks again.
 
 # Why not SIGSTOP
 

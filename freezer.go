@@ -86,6 +86,7 @@ func (*freezerSubsys) crossed(c *Cgroup) {
 }
 
 func (*freezerSubsys) settle()          {}
+func (*freezerSubsys) settleLocked()    {}
 func (*freezerSubsys) fileName() string { return "freezer.state" }
 
 func (f *freezerSubsys) selfFreezing(c *Cgroup) bool             { return f.state(c) != Running }

@@ -181,6 +181,7 @@ func (*legacyFreezer) crossed(c *Cgroup) {
 }
 
 func (*legacyFreezer) settle()          {}
+func (*legacyFreezer) settleLocked()    {}
 func (*legacyFreezer) fileName() string { return "freezer.state" }
 
 func (*legacyFreezer) selfFreezing(c *Cgroup) bool {

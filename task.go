@@ -251,6 +251,11 @@ func (t *Task) exit() {
 	delete(h.tasks, t.pid)
 	t.lockSig()
 	c.unlinkLocked(t)
+	// The cgroup's state is brought up to date before anyone can see the
+	// task gone, as cgroup_exit does under css_set_lock: whoever waits on
+	// Done, or on the notification that the cgroup is empty, reads it
+	// settled.
+	h.fz.settleLocked()
 	t.cgroup = nil
 	t.run = runDead
 	// The record goes out before Done is closed: whoever waits for the

@@ -88,8 +88,10 @@ type versionFreezer interface {
 	crossed(c *Cgroup)
 
 	// settle finishes what crossed left for a moment when no library lock
-	// is held. The caller holds no library lock.
+	// is held. The caller holds no library lock; settleLocked is settle for
+	// a caller that holds css_set_lock for writing.
 	settle()
+	settleLocked()
 
 	// fileName is the control file that Freeze and Thaw write, for errors.
 	fileName() string

@@ -20,8 +20,8 @@ func newHierarchy(t testing.TB, opts ...freezer.Option) *freezer.Hierarchy {
 }
 
 // shutdown shuts h down within a minute, failing t if it cannot. Inside a
-// synctest bubble, where newHierarchy's cleanup cannot run, the fake clock
-// bounds it.
+// synctest bubble, where newHierarchy's cleanup runs too, the minute is the
+// fake clock's.
 func shutdown(t testing.TB, h *freezer.Hierarchy) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

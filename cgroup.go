@@ -587,6 +587,7 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	h.lastPID++
 	t.pid = h.lastPID
 	h.tasks[t.pid] = t
+	t.counted = h.fz.counted(t) // v1 counts a task with no request
 	c.linkLocked(t)
 	for _, ss := range h.subsys {
 		ss.Fork(t)

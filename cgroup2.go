@@ -296,16 +296,28 @@ func (*cgroup2Freezer) parentFreezing(c *Cgroup) bool {
 	return p.parent != nil && c2css(p).eFreeze.Load()
 }
 
-func (*cgroup2Freezer) frozen(c *Cgroup) bool { return c2css(c).frozen.Load() }
+// frozen and state first finish what a counter crossing left (settle), so
+// that whoever has seen a task frozen, or gone, reads its cgroup's state up
+// to date, as the kernel's readers do since cgroup_enter_frozen and the exit
+// path update it under css_set_lock. It costs one atomic load when nothing
+// is left.
+func (f *cgroup2Freezer) frozen(c *Cgroup) bool {
+	f.settle()
+	return c2css(c).frozen.Load()
+}
 
 func (*cgroup2Freezer) freezing(c *Cgroup) bool {
 	return c.parent != nil && c2css(c).eFreeze.Load()
 }
 
 // state is Running without an effective freeze, Frozen when cgroup.events
-// says frozen 1, and Freezing in between. It takes no lock.
-func (*cgroup2Freezer) state(c *Cgroup) State {
-	z := c2css(c)
+// says frozen 1, and Freezing in between. It takes no lock but settle's.
+func (f *cgroup2Freezer) state(c *Cgroup) State {
+	f.settle()
+	return c2css(c).state()
+}
+
+func (z *cgroup2CSS) state() State {
 	switch {
 	case !z.eFreeze.Load():
 		return Running
@@ -315,18 +327,20 @@ func (*cgroup2Freezer) state(c *Cgroup) State {
 	return Freezing
 }
 
+// stateName is for log records, made under locks that settle would take:
+// it shows the state as it stands.
 func (f *cgroup2Freezer) stateName(c *Cgroup) string {
 	if c.parent == nil {
 		return "none"
 	}
-	return f.state(c).String()
+	return c2css(c).state().String()
 }
 
 // readEvents is cgroup.events: populated and frozen.
 func (f *cgroup2Freezer) readEvents(c *Cgroup) ([]byte, error) {
 	b := append([]byte("populated "), flagLine(c.populated.Load() > 0)...)
 	b = append(b, "frozen "...)
-	return append(b, flagLine(c2css(c).frozen.Load())...), nil
+	return append(b, flagLine(f.frozen(c))...), nil
 }
 
 // readStatLocal is cgroup.stat.local: frozen_usec.

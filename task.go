@@ -480,25 +480,36 @@ func (t *Task) Continue() {
 // the freezer on [Task.Untrace]. It does not block.
 func (t *Task) Trace() {
 	t.lock()
-	defer t.unlock()
+	kick := t.traceLocked()
+	t.unlock()
+	if kick != nil {
+		kick.kick()
+	}
+}
+
+// traceLocked is Trace with the task's locks held. It returns the cgroup
+// whose thaw broadcast must be kicked, as killLocked does.
+func (t *Task) traceLocked() *Cgroup {
 	if t.ptraced || t.killed || t.exiting {
-		return
+		return nil
 	}
 	t.ptraced = true
 	switch {
 	case t.stopped:
 		t.stopped, t.trapped, t.stopBelow = false, true, true
 	case t.frozen && t.h.rules.traceFrozen:
-		// The trap outranks the freezer: the task is in a traced stop with
-		// its freeze request back, so a detach returns it to the freezer.
-		// It needs no wake-up: a thaw's broadcast lets it out of the
-		// refrigerator into the traced stop.
+		// The trap outranks the freezer: the task goes into a traced stop
+		// with its freeze request back, so a detach returns it to the
+		// freezer. Its goroutine must leave the refrigerator for the stop's
+		// park, where Untrace and Kill wake it.
 		t.frozen, t.trapped = false, true
 		t.pending.Or(pendFreeze)
 		t.recalcLocked()
+		return t.cgroup
 	default:
 		t.setPendingLocked(pendTrap)
 	}
+	return nil
 }
 
 // Untrace detaches the tracer (PTRACE_DETACH). A task in a traced stop

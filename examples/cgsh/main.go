@@ -4,6 +4,16 @@
 //
 //	go run ./examples/cgsh
 //	go run ./examples/cgsh < examples/cgsh/testdata/demo.cgsh
+//	go run ./examples/cgsh -version v1 < examples/cgsh/testdata/v1.cgsh
+//	go run ./examples/cgsh -version v2 < examples/cgsh/testdata/v2.cgsh
+//
+// -version picks the kernel whose freezer the hierarchy follows
+// (freezer.WithVersion): patch2008, the 2008 patch, by default; v1, the
+// mainline cgroup v1 freezer; or v2, the cgroup v2 freezer. Each has its own
+// files, and cat and echo reach whichever the version has: echo THAWED >
+// /jobs/freezer.state and cat /jobs/freezer.self_freezing in v1; echo 1 >
+// /jobs/cgroup.freeze, cat /jobs/cgroup.events and echo 1 >
+// /jobs/cgroup.kill in v2; a PID to tasks or cgroup.procs. help lists them.
 //
 // Type help for the commands. A failed write is reported as the shell
 // reports it ("write error: Device or resource busy"), from the errno in the
@@ -11,19 +21,23 @@
 //
 // After every command cgsh waits, with a deadline, until every task has
 // settled (no task is on its way into the refrigerator, into a stop or out
-// of the hierarchy), so that what a script prints is the same on every run.
-// A real kernel gives no such promise: there a cat right after a write of
-// FROZEN may still read FREEZING.
+// of the hierarchy) and every cgroup shows a freeze that has reached all its
+// tasks, so that what a script prints is the same on every run. A real
+// kernel gives no such promise: there a cat right after a write of FROZEN may
+// still read FREEZING.
 package main
 
 import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,20 +49,29 @@ import (
 )
 
 func main() {
+	version := freezer.Patch2008
+	flag.Func("version", "make the hierarchy follow the freezer of `kernel`: patch2008 (the default), v1 or v2", func(s string) error {
+		v, err := freezer.ParseVersion(s)
+		version = v
+		return err
+	})
+	flag.Parse()
 	fi, err := os.Stdin.Stat()
 	interactive := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	if err := run(os.Stdin, os.Stdout, interactive); err != nil {
+	if err := run(os.Stdin, os.Stdout, interactive, version); err != nil {
 		fmt.Fprintln(os.Stderr, "cgsh:", err)
 		os.Exit(1)
 	}
 }
 
+// help is the help text; the two %s are the control files of the
+// hierarchy's version, from files.
 const help = `commands:
   mkdir PATH              make a cgroup, such as /jobs
   rmdir PATH              remove an empty cgroup
   ls [PATH]               list a cgroup's child cgroups (with a slash) and control files
-  cat FILE                read a control file: /jobs/freezer.state, /jobs/tasks
-  echo WORD > FILE        write a control file: FROZEN, RUNNING, a PID to tasks
+  cat FILE                read a control file: %s
+  echo WORD > FILE        write a control file: %s
   spawn CGROUP NAME KIND  start a task; KIND is one of
                             busy      a CPU loop with a safe point each turn (R)
                             sleep     interruptible, freezable sleeps (S)
@@ -63,14 +86,37 @@ const help = `commands:
   help                    this text
   exit                    kill every task and leave
 FROZEN in ps: yes = in the refrigerator, pending = asked to freeze, not there yet.
+The hierarchy follows the %s freezer (-version patch2008, v1 or v2).
 `
 
-// run reads commands from r and writes the transcript to w. Interactive, it
-// prompts; otherwise it echoes each command after the prompt, so the output
-// reads as a session.
-func run(r io.Reader, w io.Writer, interactive bool, opts ...freezer.Option) error {
+// files are what help says each version's control files take: the files to
+// read, and what to write to which.
+var files = map[freezer.Version][2]string{
+	freezer.Patch2008: {
+		"/jobs/freezer.state, /jobs/tasks",
+		"FROZEN, RUNNING, a PID to tasks",
+	},
+	freezer.V1: {
+		"/jobs/freezer.state, /jobs/freezer.self_freezing,\n" +
+			"                          /jobs/freezer.parent_freezing, /jobs/tasks, /jobs/cgroup.procs",
+		"FROZEN or THAWED to freezer.state,\n" +
+			"                          a PID to tasks or cgroup.procs",
+	},
+	freezer.V2: {
+		"/jobs/cgroup.freeze, /jobs/cgroup.events,\n" +
+			"                          /jobs/cgroup.stat.local, /jobs/cgroup.procs",
+		"1 or 0 to cgroup.freeze, 1 to cgroup.kill,\n" +
+			"                          a PID to cgroup.procs",
+	},
+}
+
+// run reads commands from r and writes the transcript to w, on a hierarchy
+// that follows version v. Interactive, it prompts; otherwise it echoes each
+// command after the prompt, so the output reads as a session. Extra options
+// (the tests add WithLockChecks) go to New.
+func run(r io.Reader, w io.Writer, interactive bool, v freezer.Version, opts ...freezer.Option) error {
 	s := &shell{
-		h:     freezer.New(opts...),
+		h:     freezer.New(slices.Concat(opts, []freezer.Option{freezer.WithVersion(v)})...),
 		w:     w,
 		procs: make(map[int]*proc),
 	}
@@ -105,13 +151,15 @@ func run(r io.Reader, w io.Writer, interactive bool, opts ...freezer.Option) err
 }
 
 // A proc is what the shell knows about a task it started: its kind, the
-// channel that ends a dwait task's I/O, and what the last signal it sent is
-// waiting for (the task exits, stops, or enters a traced stop).
+// channel that ends a dwait task's I/O, what the last signal it sent is
+// waiting for (the task exits, stops, or enters a traced stop), and a vfork
+// parent's child.
 type proc struct {
 	t      *freezer.Task
 	kind   string
 	io     chan struct{} // dwait: closed by wake
 	expect string        // "exit", "stop", "trace" or ""
+	vchild *proc         // vfork: the child it waits for, once seen
 }
 
 type shell struct {
@@ -130,7 +178,8 @@ func (s *shell) exec(f []string) {
 	h := s.h
 	switch cmd, args := f[0], f[1:]; cmd {
 	case "help":
-		s.printf("%s", help)
+		names := files[h.Version()]
+		s.printf(help, names[0], names[1], h.Version())
 	case "mkdir":
 		for _, p := range args {
 			if err := h.Mkdir(p); err != nil {
@@ -235,11 +284,26 @@ func (s *shell) echo(args []string) {
 	err := s.h.WriteFile(file, []byte(data))
 	switch {
 	case err == nil:
+		if path.Base(file) == "cgroup.kill" {
+			s.killed(path.Dir(file))
+		}
 	case isOpenError(err):
 		// The shell could not open the file for the redirection.
 		s.printf("cgsh: %s: %s\n", file, sh.Strerror(err))
 	default:
 		s.printf("write error: %s\n", sh.Strerror(err))
+	}
+}
+
+// killed records that every task under the cgroup at dir has been sent
+// SIGKILL by a write of cgroup.kill, so that settle waits for them to exit.
+func (s *shell) killed(dir string) {
+	c, err := s.h.Lookup(dir)
+	if err != nil {
+		return
+	}
+	for _, t := range sh.Subtree(c) {
+		s.proc(t).expect = "exit"
 	}
 }
 
@@ -301,12 +365,25 @@ func (s *shell) spawn(path, name, kind string) {
 }
 
 // proc returns what the shell knows of t, starting a record for a task it
-// did not start itself (a vfork child), which rests in S.
+// did not start itself (a vfork child), which rests in S. A vfork child is
+// known by the name its parent gave it, NAME-child; it is matched to the
+// lowest-numbered parent of that name still without one.
 func (s *shell) proc(t *freezer.Task) *proc {
 	p, ok := s.procs[t.PID()]
-	if !ok {
-		p = &proc{t: t, kind: "sleep"}
-		s.procs[t.PID()] = p
+	if ok {
+		return p
+	}
+	p = &proc{t: t, kind: "sleep"}
+	s.procs[t.PID()] = p
+	var parent *proc
+	for _, q := range s.procs {
+		if q.kind == "vfork" && q.vchild == nil && q.t.Name()+"-child" == t.Name() &&
+			(parent == nil || q.t.PID() < parent.t.PID()) {
+			parent = q
+		}
+	}
+	if parent != nil {
+		parent.vchild = p
 	}
 	return p
 }
@@ -358,28 +435,32 @@ func (s *shell) signal(cmd string, p *proc) {
 	}
 }
 
-// settle waits until every task has settled, or reports those that have not
-// after a deadline. Exited tasks are forgotten.
+// settle waits until every task has settled and every cgroup shows a freeze
+// that has reached all its tasks, or reports what has not after a deadline.
+// Exited tasks are forgotten.
 func (s *shell) settle() {
-	deadline := time.Now().Add(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for {
 		var moving []int
 		for pid, p := range s.procs {
-			select {
-			case <-p.t.Done():
+			if done(p.t) {
 				delete(s.procs, pid)
-			default:
 			}
 		}
-		for _, t := range sh.Tasks(s.h) {
-			if p := s.proc(t); !p.settled(t.Stat()) {
+		ts := sh.Tasks(s.h)
+		for _, t := range ts {
+			s.proc(t) // every record first: a vfork parent's settling looks at its child's
+		}
+		for _, t := range ts {
+			if !s.settled(s.proc(t), t.Stat()) {
 				moving = append(moving, t.PID())
 			}
 		}
 		if len(moving) == 0 {
-			return
+			break
 		}
-		if time.Now().After(deadline) {
+		if ctx.Err() != nil {
 			sort.Ints(moving)
 			s.printf("cgsh: tasks still changing state: %v\n", moving)
 			return
@@ -388,19 +469,41 @@ func (s *shell) settle() {
 	}
 }
 
+// done tells whether t has exited.
+func done(t *freezer.Task) bool {
+	select {
+	case <-t.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // settled tells whether the task has gone as far as it can by itself: it is
 // frozen, or stopped, or in the D wait of its kind, or at rest for its kind
 // (R for busy, S for the others) with nothing pending that the shell knows
-// of. A task with a freeze request that it can
-// still honour, or a signal it has not yet taken, is not settled.
-func (p *proc) settled(st freezer.TaskStat) bool {
+// of. A task with a freeze request that it can still honour, or a signal it
+// has not yet taken, is not settled.
+func (s *shell) settled(p *proc, st freezer.TaskStat) bool {
 	switch {
 	case st.Frozen, st.State == 'Z':
 		return true
 	case st.State == 'D':
-		// A dwait task waiting for its I/O, or a vfork parent for its
-		// child; a task just woken from its D wait is on its way out.
-		return p.kind == "dwait" || p.kind == "vfork"
+		switch p.kind {
+		case "dwait":
+			// Waiting for its I/O; once woken it is a "sleep" on its
+			// way out of D.
+			return true
+		case "vfork":
+			// Waiting for its child, which must be there and settled:
+			// once the child exits (or is on its way, killed) the
+			// parent leaves D by itself.
+			c := p.vchild
+			return c != nil && !done(c.t) && s.settled(c, c.t.Stat())
+		}
+		// v1 shows a stopped or traced task with a freeze request as
+		// frozen, in D.
+		return st.Freezing && (p.expect == "stop" || p.expect == "trace")
 	case p.expect == "exit":
 		return false // a stop or a sleep is no place to stay when killed
 	case p.expect == "stop":
@@ -415,6 +518,25 @@ func (p *proc) settled(st freezer.TaskStat) bool {
 		return st.State == 'R'
 	}
 	return st.State == 'S'
+}
+
+// frozenEnough tells whether a task no longer holds up its cgroup's freeze,
+// as far as the shell can tell from its stat and what it knows of the task:
+// it is frozen, or has a freeze request and is stopped, traced, or a vfork
+// parent waiting for its child (v1 shows the stopped ones in D).
+func (s *shell) frozenEnough(st freezer.TaskStat) bool {
+	p := s.procs[st.PID]
+	switch {
+	case st.Frozen:
+		return true
+	case !st.Freezing || p == nil:
+		return false
+	case st.State == 'T', st.State == 't':
+		return true
+	case st.State == 'D':
+		return p.kind == "vfork" || (p.kind != "dwait" && (p.expect == "stop" || p.expect == "trace"))
+	}
+	return false
 }
 
 // shutdown ends every dwait's I/O, so that no task waits for ever in D, and

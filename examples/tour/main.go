@@ -6,7 +6,18 @@
 // would type against cgroupfs and ps, and one line on what the kernel does
 // there.
 //
+// With -versions it plays a chapter of its own instead: the three kernels
+// side by side. Seven scenes (freeze and ps; a freeze that meets a task in an
+// uninterruptible wait; words the file does not take; a parent frozen and a
+// child thawed; mkdir under a frozen parent; moves in and out of a frozen
+// cgroup; a kill of a frozen task) each run three times, on a fresh hierarchy
+// made with freezer.WithVersion for the 2008 patch, the mainline cgroup v1
+// freezer and the cgroup v2 freezer, one after another. Each run writes and
+// reads that kernel's own files (freezer.state, or cgroup.freeze and
+// cgroup.events) and ends with a line on what that kernel does and why.
+//
 //	go run ./examples/tour                 # the walk-through
+//	go run ./examples/tour -versions       # the chapter of the three kernels
 //	go run ./examples/tour -debug          # plus every freezer event, as slog debug records on stderr
 //	go run ./examples/tour -trace t.out    # plus a runtime trace: go tool trace t.out
 //	go run ./examples/tour -observe        # both: debug records, and tour.trace
@@ -43,6 +54,7 @@ func main() {
 	debug := flag.Bool("debug", false, "log every freezer event to stderr (slog, debug level)")
 	traceFile := flag.String("trace", "", "write a runtime/trace of the tour to `file`")
 	observe := flag.Bool("observe", false, "turn both on: -debug, and -trace tour.trace unless -trace names a file")
+	versions := flag.Bool("versions", false, "play the chapter of the three kernels instead: chosen scenes on the patch2008, v1 and v2 freezers, one after another")
 	flag.Parse()
 	if *observe {
 		*debug = true
@@ -55,16 +67,17 @@ func main() {
 	if *debug {
 		logw = os.Stderr
 	}
-	if err := run(os.Stdout, logw, *traceFile); err != nil {
+	if err := run(os.Stdout, logw, *traceFile, *versions); err != nil {
 		fmt.Fprintln(os.Stderr, "tour:", err)
 		os.Exit(1)
 	}
 }
 
-// run plays the tour to w. With logw set it logs the freezer's events there;
-// with traceFile set it writes a runtime trace. Extra options (the test adds
-// WithLockChecks) go to New.
-func run(w io.Writer, logw io.Writer, traceFile string, opts ...freezer.Option) error {
+// run plays the tour to w: the walk-through of the patch or, with versions
+// set, the chapter of the three kernels. With logw set it logs the freezer's
+// events there; with traceFile set it writes a runtime trace. Extra options
+// (the test adds WithLockChecks) go to every New.
+func run(w io.Writer, logw io.Writer, traceFile string, versions bool, opts ...freezer.Option) error {
 	if logw != nil {
 		log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, freezer.WithLogger(log))
@@ -85,20 +98,31 @@ func run(w io.Writer, logw io.Writer, traceFile string, opts ...freezer.Option) 
 	ctx, task := trace.NewTask(ctx, "tour")
 	defer task.End()
 
-	tr := &tour{w: w, ctx: ctx, h: freezer.New(opts...)}
-	tr.play()
-	if err := tr.h.Shutdown(ctx); err != nil && tr.err == nil {
-		tr.err = err
+	tr := &tour{w: w, ctx: ctx, opts: opts}
+	if versions {
+		tr.playVersions()
+		return tr.err
 	}
+	tr.h = freezer.New(opts...)
+	tr.play()
+	tr.shutdown()
 	return tr.err
 }
 
 type tour struct {
 	w      io.Writer
 	ctx    context.Context
+	opts   []freezer.Option // for every hierarchy the tour makes
 	h      *freezer.Hierarchy
 	err    error // the first step that did not go as the tour expects
 	region *trace.Region
+}
+
+// shutdown ends the tour's hierarchy, keeping the first error.
+func (tr *tour) shutdown() {
+	if err := tr.h.Shutdown(tr.ctx); err != nil && tr.err == nil {
+		tr.err = err
+	}
 }
 
 func (tr *tour) play() {
@@ -372,10 +396,15 @@ func sleep(t *freezer.Task) {
 
 // scene starts a scene: a heading, and what the kernel does in it.
 func (tr *tour) scene(title, kernel string) {
+	tr.heading(title)
+	tr.kernel(kernel)
+}
+
+// heading starts a scene's trace region and prints its title.
+func (tr *tour) heading(title string) {
 	tr.endRegion()
 	tr.region = trace.StartRegion(tr.ctx, "scene "+title)
 	fmt.Fprintf(tr.w, "\n== %s\n", title)
-	tr.kernel(kernel)
 }
 
 func (tr *tour) endRegion() {
@@ -532,7 +561,8 @@ func (tr *tour) kill(ts ...*freezer.Task) {
 // is the same on every run: no task is on its way into the refrigerator or
 // into a stop, and each is in its resting state (a sleeper sleeping rather
 // than between two sleeps). A task that has a freeze request and could
-// honour it is not at rest.
+// honour it is not at rest. A cgroup's state needs no wait of its own: a
+// read shows every task that has settled.
 func (tr *tour) settle() {
 	tr.await("every task to settle", func() bool {
 		for _, t := range sh.Tasks(tr.h) {
@@ -542,6 +572,12 @@ func (tr *tour) settle() {
 		}
 		return true
 	})
+}
+
+// frozenEnough tells whether a task no longer holds up its cgroup's freeze:
+// it is frozen, or stopped or traced with a freeze request.
+func frozenEnough(st freezer.TaskStat) bool {
+	return st.Frozen || (st.Freezing && (st.State == 'T' || st.State == 't'))
 }
 
 // atRest tells whether a task has nowhere to go by itself: frozen, stopped,

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 // are handed out in order and every step waits for the state it shows.
 func TestTour(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(&out, nil, "", freezer.WithLockChecks()); err != nil {
+	if err := run(&out, nil, "", false, freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	golden.Check(t, "tour.golden", out.Bytes())
@@ -37,10 +37,10 @@ func TestTour(t *testing.T) {
 func TestTourDebugAndTrace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tour.trace")
 	var out, plain, log bytes.Buffer
-	if err := run(&out, &log, path, freezer.WithLockChecks()); err != nil {
+	if err := run(&out, &log, path, false, freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if err := run(&plain, nil, ""); err != nil {
+	if err := run(&plain, nil, "", false); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if diff := cmp.Diff(plain.String(), out.String()); diff != "" {
@@ -83,7 +83,7 @@ func TestTourDebugAndTrace(t *testing.T) {
 // its cgroup, and every state change names the cgroup and the states.
 func TestTourDebugRecordsNameTaskAndCgroup(t *testing.T) {
 	var out, log bytes.Buffer
-	if err := run(&out, &log, "", freezer.WithLockChecks()); err != nil {
+	if err := run(&out, &log, "", false, freezer.WithLockChecks()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	msgRE := regexp.MustCompile(`msg=("[^"]*"|\S+)`)
@@ -117,4 +117,15 @@ func TestTourDebugRecordsNameTaskAndCgroup(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestVersions plays the chapter of the three kernels (-versions), with lock
+// checks on, and compares its transcript with testdata/versions.golden: each
+// scene on the patch, v1 and v2, in each kernel's own files.
+func TestVersions(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out, nil, "", true, freezer.WithLockChecks()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	golden.Check(t, "versions.golden", out.Bytes())
 }

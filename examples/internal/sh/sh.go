@@ -49,7 +49,11 @@ func Strerror(err error) string {
 }
 
 // Tasks returns every live task of h, ascending by PID.
-func Tasks(h *freezer.Hierarchy) []*freezer.Task {
+func Tasks(h *freezer.Hierarchy) []*freezer.Task { return Subtree(h.Root()) }
+
+// Subtree returns every live task of c and its descendants, ascending by
+// PID: those a write of cgroup.kill reaches.
+func Subtree(c *freezer.Cgroup) []*freezer.Task {
 	var ts []*freezer.Task
 	var walk func(c *freezer.Cgroup)
 	walk = func(c *freezer.Cgroup) {
@@ -60,16 +64,16 @@ func Tasks(h *freezer.Hierarchy) []*freezer.Task {
 			walk(k)
 		}
 	}
-	walk(h.Root())
+	walk(c)
 	slices.SortFunc(ts, func(a, b *freezer.Task) int { return a.PID() - b.PID() })
 	return ts
 }
 
 // PS prints every live task of h, one line each: its PID, name, cgroup, the
-// state letter of /proc/PID/stat (a frozen task is 'D', as in a v1 kernel),
-// and FROZEN: "yes" for a task parked in the refrigerator (the kernel's
-// frozen(p)), "pending" for one with a freeze request it has not honoured
-// yet (freezing(p)), "no" otherwise.
+// state letter of /proc/PID/stat (a frozen task is 'D' in the patch and v1,
+// 'S' in v2, as each kernel shows it), and FROZEN: "yes" for a task parked
+// in the refrigerator (the kernel's frozen(p)), "pending" for one with a
+// freeze request it has not honoured yet (freezing(p)), "no" otherwise.
 func PS(w io.Writer, h *freezer.Hierarchy) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PID\tNAME\tCGROUP\tSTATE\tFROZEN")

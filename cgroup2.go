@@ -2,8 +2,8 @@ package freezer
 
 import (
 	"bytes"
-	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -363,19 +363,65 @@ func (f *cgroup2Freezer) frozenTime(c *Cgroup) (time.Duration, error) {
 	return d, nil
 }
 
-// parseInt is kstrtoint with base 0 on a stripped buffer: an optional sign,
-// then decimal, 0x hex or 0 octal digits. It fails with EINVAL on anything
-// else, and ERANGE outside an int32.
+// parseInt is kstrtoint with base 0 on a buffer stripped of white space at
+// both ends, as cgroup.freeze and cgroup.kill read a number: an optional "-"
+// (or "+"), then "0x" and hex digits, "0" and octal digits, or decimal
+// digits, and nothing after them. No digits, or anything after them, is
+// EINVAL. An overflow of 64 bits is ERANGE even with garbage after it, as
+// the kernel looks for the overflow first; a value outside an int is ERANGE.
 func parseInt(data []byte) (int64, error) {
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(data)), 0, 32)
-	var ne *strconv.NumError
+	s := bytes.TrimSpace(data)
+	neg := false
 	switch {
-	case err == nil:
-		return n, nil
-	case errors.As(err, &ne) && ne.Err == strconv.ErrRange:
-		return 0, syscall.ERANGE
+	case len(s) > 0 && s[0] == '-':
+		neg, s = true, s[1:]
+	case len(s) > 0 && s[0] == '+':
+		s = s[1:]
 	}
-	return 0, syscall.EINVAL
+	base := uint64(10)
+	if len(s) > 0 && s[0] == '0' {
+		base = 8
+		if len(s) > 2 && (s[1] == 'x' || s[1] == 'X') && hexDigit(s[2]) < 16 {
+			base, s = 16, s[2:]
+		}
+	}
+	var n uint64
+	overflow := false
+	i := 0
+	for ; i < len(s); i++ {
+		d := uint64(hexDigit(s[i]))
+		if d >= base {
+			break
+		}
+		if n > (math.MaxUint64-d)/base {
+			overflow = true
+		}
+		n = n*base + d
+	}
+	switch {
+	case overflow:
+		return 0, syscall.ERANGE
+	case i == 0 || i < len(s):
+		return 0, syscall.EINVAL
+	case !neg && n > math.MaxInt32, neg && n > -math.MinInt32:
+		return 0, syscall.ERANGE
+	case neg:
+		return -int64(n), nil
+	}
+	return int64(n), nil
+}
+
+// hexDigit returns the value of hex digit b, or 16 for anything else.
+func hexDigit(b byte) byte {
+	switch {
+	case '0' <= b && b <= '9':
+		return b - '0'
+	case 'a' <= b && b <= 'f':
+		return b - 'a' + 10
+	case 'A' <= b && b <= 'F':
+		return b - 'A' + 10
+	}
+	return 16
 }
 
 // write is cgroup_freeze_write: 0 or 1, as kstrtoint reads it (ERANGE for

@@ -250,11 +250,15 @@ func (t *Task) exit() {
 	}
 	delete(h.tasks, t.pid)
 	t.lockSig()
+	// The cgroup's state is brought up to date before the task leaves it, so
+	// that a change the task made on its way out (a v2 kill takes it out of
+	// the trap) gets its own look, as the kernel's cgroup_leave_frozen does,
+	// rather than being folded into the look after the unlink. And it is
+	// brought up to date again before anyone can see the task gone, as
+	// cgroup_exit does under css_set_lock: whoever waits on Done, or on the
+	// notification that the cgroup is empty, reads it settled.
+	h.fz.settleLocked()
 	c.unlinkLocked(t)
-	// The cgroup's state is brought up to date before anyone can see the
-	// task gone, as cgroup_exit does under css_set_lock: whoever waits on
-	// Done, or on the notification that the cgroup is empty, reads it
-	// settled.
 	h.fz.settleLocked()
 	t.cgroup = nil
 	t.run = runDead
@@ -396,10 +400,10 @@ func (t *Task) Kill() {
 	t.lock()
 	kick := t.killLocked()
 	t.unlock()
+	t.h.fz.settle()
 	if kick != nil {
 		kick.kick()
 	}
-	t.h.fz.settle()
 }
 
 // killLocked is Kill with the task's locks held. It returns the cgroup whose

@@ -950,6 +950,23 @@ func errnoOf(err error) syscall.Errno {
 	return syscall.EIO
 }
 
+// strstrip cuts from both ends of b the bytes the kernel's isspace knows:
+// space, \t, \n, \v, \f, \r, and 0xA0, Latin-1's no-break space. It works
+// on bytes, as the kernel does, not on UTF-8. The later kernels' control
+// files strip their writes with it.
+func strstrip(b []byte) []byte {
+	isspace := func(c byte) bool {
+		return c == ' ' || ('\t' <= c && c <= '\r') || c == 0xa0
+	}
+	for len(b) > 0 && isspace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isspace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 // readTasks is the tasks file: PIDs, one per line, ascending.
 func readTasks(c *Cgroup) ([]byte, error) {
 	var b []byte

@@ -1,7 +1,6 @@
 package freezer
 
 import (
-	"bytes"
 	"log/slog"
 	"math"
 	"strconv"
@@ -67,6 +66,7 @@ func newCgroup2Freezer(h *Hierarchy) versionFreezer {
 	h.rules = taskRules{
 		frozenLetter:     'S',
 		killFrozen:       true,
+		signalsFirst:     true,
 		traceFrozen:      true,
 		killedCannotFork: true,
 		taskFiles:        []string{"cgroup.procs"},
@@ -370,7 +370,7 @@ func (f *cgroup2Freezer) frozenTime(c *Cgroup) (time.Duration, error) {
 // EINVAL. An overflow of 64 bits is ERANGE even with garbage after it, as
 // the kernel looks for the overflow first; a value outside an int is ERANGE.
 func parseInt(data []byte) (int64, error) {
-	s := bytes.TrimSpace(data)
+	s := strstrip(data)
 	neg := false
 	switch {
 	case len(s) > 0 && s[0] == '-':

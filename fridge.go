@@ -44,7 +44,7 @@ func (t *Task) safePoint() (froze bool) {
 	for {
 		p := t.pending.Load()
 		switch {
-		case t.frozen, !t.stopped && !t.trapped && p&pendFreeze != 0 && !t.dyingFirstLocked(p):
+		case t.frozen, !t.stopped && !t.trapped && p&pendFreeze != 0 && !t.signalFirstLocked(p):
 			// Already frozen: a releaser (Continue, Untrace, Kill of a
 			// stopped task, the end of a vfork) moved the task straight into
 			// the refrigerator. Otherwise the task honours its own request.
@@ -89,12 +89,13 @@ func (t *Task) safePoint() (froze bool) {
 	}
 }
 
-// dyingFirstLocked reports whether a kill pending in p goes before a freeze
-// request: in v2, whose get_signal takes a fatal signal before the freezer
-// trap. In the patch and v1 the refrigerator comes first, and a killed task
-// dies after the thaw.
-func (t *Task) dyingFirstLocked(p uint32) bool {
-	return p&pendKill != 0 && t.h.rules.killFrozen
+// signalFirstLocked reports whether a signal pending in p goes before a
+// freeze request: in v2, whose get_signal takes a fatal signal, a group stop
+// and a ptrace trap before the freezer trap. In the patch and v1 the
+// refrigerator comes first: a killed task dies, and a stop or a trap is
+// taken, after the thaw.
+func (t *Task) signalFirstLocked(p uint32) bool {
+	return p&(pendKill|pendStop|pendTrap) != 0 && t.h.rules.signalsFirst
 }
 
 // refrigeratorLocked parks a task whose PF_FROZEN is set until thaw clears it. The

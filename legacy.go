@@ -1,7 +1,6 @@
 package freezer
 
 import (
-	"bytes"
 	"log/slog"
 	"slices"
 	"sync/atomic"
@@ -266,14 +265,14 @@ func (f *legacyFreezer) updateLocked(c *Cgroup) {
 	c.changed()
 }
 
-// write is freezer_write: white space is stripped from both ends, and the
-// rest must be THAWED or FROZEN (EINVAL otherwise, FREEZING included). An
+// write is freezer_write: white space is stripped from both ends (strstrip),
+// and the rest must be THAWED or FROZEN (EINVAL otherwise, FREEZING included). An
 // empty write never reaches the kernel's handler: it does nothing.
 func (f *legacyFreezer) write(c *Cgroup, data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
-	switch string(bytes.TrimSpace(data)) {
+	switch string(strstrip(data)) {
 	case "THAWED":
 		return f.change(c, false)
 	case "FROZEN":

@@ -141,6 +141,10 @@ type taskRules struct {
 	// killFrozen: a kill ends a frozen task at once (v2's fatal signal
 	// breaks the trap) rather than after its thaw.
 	killFrozen bool
+	// signalsFirst: at a safe point a pending kill, stop or ptrace trap is
+	// taken before a freeze request (v2's get_signal order), rather than
+	// after the thaw.
+	signalsFirst bool
 	// traceFrozen: a ptrace interrupt takes a frozen task into a traced
 	// stop, counted as frozen, and it goes back to the freezer on detach
 	// (v2's trap bits outrank the freezer trap).

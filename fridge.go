@@ -90,12 +90,13 @@ func (t *Task) safePoint() (froze bool) {
 }
 
 // signalFirstLocked reports whether a signal pending in p goes before a
-// freeze request: in v2, whose get_signal takes a fatal signal, a group stop
-// and a ptrace trap before the freezer trap. In the patch and v1 the
-// refrigerator comes first: a killed task dies, and a stop or a trap is
-// taken, after the thaw.
+// freeze request: in v2, whose get_signal takes a fatal signal and a ptrace
+// trap before the freezer trap. A SIGSTOP is still only queued there: it is
+// dequeued, and the group stop begun, after the freezer trap, so it waits
+// for the thaw. In the patch and v1 the refrigerator comes first: a killed
+// task dies, and a trap is taken, after the thaw.
 func (t *Task) signalFirstLocked(p uint32) bool {
-	return p&(pendKill|pendStop|pendTrap) != 0 && t.h.rules.signalsFirst
+	return p&(pendKill|pendTrap) != 0 && t.h.rules.signalsFirst
 }
 
 // refrigeratorLocked parks a task whose PF_FROZEN is set until thaw clears it. The

@@ -9,18 +9,22 @@ import (
 	"syscall"
 )
 
-// This file is a pure model of the library: the same state machine as
-// task.go, fridge.go, cgroup.go, freezer.go and suspend.go, with no
-// goroutines, no locks and no time. A property-based test drives a Model and
-// a real Hierarchy with the same operations and compares what each observes.
+// This file is a pure model of the library: the same state machines as
+// task.go, fridge.go, cgroup.go, suspend.go and the three versions' rules
+// (freezer.go, legacy.go, cgroup2.go), with no goroutines, no locks and no
+// time. A property-based test drives a Model and a real Hierarchy with the
+// same operations and compares what each observes. The model is written from
+// DESIGN.md's rules, not from the library's code: where the two disagree the
+// comparison fails, and DESIGN.md says which side is wrong.
 
 // Model is a pure, deterministic model of a [Hierarchy]: its cgroups, its
-// tasks and the freezer's state machine. Every method runs to completion at
-// once, blocks on nothing and touches nothing but the model: where the
-// library's goroutines would go on running after a call (a woken task
-// freezing, a continued task stopping again, a vfork parent resuming when its
-// child exits), the model runs them until every task is blocked again, so
-// after each call it describes the hierarchy once every task has settled.
+// tasks and the freezer's state machine, for one [Version]. Every method runs
+// to completion at once, blocks on nothing and touches nothing but the model:
+// where the library's goroutines would go on running after a call (a woken
+// task freezing, a continued task stopping again, a vfork parent resuming
+// when its child exits), the model runs them until every task is blocked
+// again, so after each call it describes the hierarchy once every task has
+// settled.
 //
 // A test does one operation at a time on both sides, waits until the real
 // tasks are quiescent (testing/synctest's Wait, or hand-shakes), and compares
@@ -37,12 +41,17 @@ import (
 // library gives them. Cgroups are named by [CgroupID] values, which stay valid
 // after the cgroup is removed, like a *[Cgroup].
 //
-// The model follows DESIGN.md's rules. Where DESIGN.md is silent it does what
-// the kernel did, and what the library does:
+// The model follows DESIGN.md's rules for its version (the transition table
+// for [Patch2008]; the version table of "Three kernels in one library" and
+// reference/kernel-semantics.md sections 4 and 5 for [V1] and [V2]). Where
+// DESIGN.md is silent it does what the kernel did, and what the library does:
 //
 //   - At a safe point a freeze request is honoured before any signal, as
 //     get_signal_to_deliver calls try_to_freeze first: a killed task with a
-//     request freezes, and dies after the thaw.
+//     request freezes, and dies after the thaw. In V2 a kill and then a
+//     ptrace interrupt come first, as get_signal takes a fatal signal, then
+//     a ptrace trap (JOBCTL_TRAP_MASK), before the freezer trap; a stop
+//     comes after it, as SIGSTOP is dequeued only after the traps.
 //   - A child inherits NoFreeze from its parent, as copy_process keeps
 //     PF_NOFREEZE.
 //   - Trace of a stopped task turns its stop into a traced stop at once
@@ -50,16 +59,67 @@ import (
 //     that stop; Continue does not end a traced stop (SIGCONT does not resume
 //     a ptrace stop). Stop of a stopped task and Trace of a traced one do
 //     nothing; signals to an exited task do nothing.
-//   - During a system suspend a thaw of a cgroup stores RUNNING but leaves its
-//     tasks frozen until resume (in the kernel user space is frozen then, so
-//     no write can happen).
+//   - During a system suspend a thaw of a cgroup stores its new state but
+//     leaves its tasks frozen until resume (in the kernel user space is frozen
+//     then, so no write can happen), and a move does not thaw a task.
+//   - An empty write to a freezer file of V1 or V2 does nothing, as the
+//     kernel's handler is never called; the tasks files refuse it (EINVAL).
+//
+// Per version:
+//
+//   - [Patch2008]: the flat RUNNING/FREEZING/FROZEN machine with EBUSY and
+//     EIO; a read stores a FREEZING that has become FROZEN.
+//   - [V1]: each cgroup has the flags FREEZING_SELF (freezer.self_freezing),
+//     FREEZING_PARENT (freezer.parent_freezing) and FROZEN. A write sets or
+//     clears the cgroup's own flag and walks the subtree pre-order, each
+//     descendant's parent flag following its parent's new state; a thaw that
+//     leaves no freezing flag clears FROZEN and thaws the tasks. FROZEN is
+//     set lazily, by a read (of freezer.state, [Model.State],
+//     [Model.Events]), which walks the read cgroup's subtree post-order and
+//     marks each freezing cgroup whose live children are all FROZEN and whose
+//     tasks all have no freeze request or are frozen enough. A move adopts
+//     the destination's state: into a cgroup that is not freezing the task is
+//     thawed; into a freezing one FROZEN is cleared on it and each ancestor
+//     while set, and the task gets a request. A fork into a freezing cgroup
+//     gives the child a request and leaves FROZEN alone. Nothing is refused:
+//     no EBUSY, EINVAL for a bad write. Frozen tasks show 'D', and so does a
+//     stopped or traced task with a request.
+//   - [V2]: cgroup.freeze is the cgroup's own wish; the effective freeze
+//     (CGRP_FREEZE) is its own or an ancestor's; CGRP_FROZEN (cgroup.events'
+//     frozen) is kept eagerly, as kernel/cgroup/freezer.c keeps it: a cgroup
+//     is looked at (cgroup_update_frozen: frozen when it freezes and each of
+//     its own tasks is frozen, stopped, traced or a vfork parent, never with
+//     a NoFreeze task) when the number of its tasks so counted crosses, or
+//     leaves, "all of them", when a task moves out of or into it, and on a
+//     write when all its descendants are frozen; a change passes to the
+//     ancestors (cgroup_propagate_frozen), which become frozen when they
+//     freeze and all their descendants are frozen, whatever their own tasks
+//     do, and stop being frozen when one stops. The kernel's quirks follow:
+//     forking into a cgroup and removing a child do not look at it again, and
+//     a cgroup shows what the last look found. A frozen task shows 'S'; a
+//     kill ends it at once; a trace takes it into a traced stop, counted as
+//     frozen, and an untrace back into the freezer. [Model.State] is Running
+//     without an effective freeze, Frozen when cgroup.events says frozen 1,
+//     and Freezing otherwise.
+//
+// In V1 and V2 a task with a kill pending cannot fork (EINTR), and writes
+// take up to 4096 bytes (the patch: 4095). The model has no time: V2's
+// frozen_usec ([Cgroup.FrozenTime], cgroup.stat.local) and the notifications
+// that [Cgroup.WatchEvents] delivers are not in it.
 //
 // Copy a Model with [Model.Clone]; a plain copy shares its state. The zero
-// Model is not usable; make one with [NewModel].
+// Model is not usable; make one with [NewModel] or [NewModelFor].
 type Model struct {
+	version    Version
+	rules      *modelRules
 	cgroups    []modelCgroup // by CgroupID
 	tasks      []modelTask   // by PID-1
 	suspending bool          // pm_freezing: a FreezeProcesses is in effect
+
+	// dirty is V2's stack of cgroups whose CGRP_FROZEN needs a look since a
+	// count of their frozen tasks crossed; the newest, last, is looked at
+	// first.
+	dirty []CgroupID
 }
 
 // CgroupID names a cgroup of a [Model], as a *[Cgroup] names one of a
@@ -117,12 +177,76 @@ type TaskInfo struct {
 	NoFreeze bool
 }
 
+// modelRules is what a version changes, written down from DESIGN.md's
+// version table rather than taken from the library's own taskRules, so that
+// the comparison checks them.
+type modelRules struct {
+	frozenLetter       byte        // a frozen task's /proc letter
+	stoppedShowsFrozen bool        // a stopped or traced task with a request shows frozenLetter (V1)
+	killFrozen         bool        // a kill ends a frozen task at once (V2)
+	traceFrozen        bool        // a trace takes a frozen task into a traced stop (V2)
+	killedCannotFork   bool        // a task with a kill pending fails to fork: EINTR (V1, V2)
+	maxWrite           int         // the longest write taken; E2BIG beyond
+	taskFiles          []string    // every cgroup's, the root's too
+	files              []modelFile // a non-root cgroup's freezer files
+}
+
+// modelFile is a control file: its name and whether it can be read and
+// written (EINVAL otherwise).
+type modelFile struct {
+	name        string
+	read, write bool
+}
+
+var modelVersions = [...]modelRules{
+	Patch2008: {
+		frozenLetter: 'D',
+		maxWrite:     maxWrite - 1,
+		taskFiles:    []string{"tasks"},
+		files:        []modelFile{{"freezer.state", true, true}},
+	},
+	V1: {
+		frozenLetter:       'D',
+		stoppedShowsFrozen: true,
+		killedCannotFork:   true,
+		maxWrite:           maxWrite,
+		taskFiles:          []string{"tasks", "cgroup.procs"},
+		files: []modelFile{
+			{"freezer.state", true, true},
+			{"freezer.self_freezing", true, false},
+			{"freezer.parent_freezing", true, false},
+		},
+	},
+	V2: {
+		frozenLetter:     'S',
+		killFrozen:       true,
+		traceFrozen:      true,
+		killedCannotFork: true,
+		maxWrite:         maxWrite,
+		taskFiles:        []string{"cgroup.procs"},
+		files: []modelFile{
+			{"cgroup.freeze", true, true},
+			{"cgroup.events", true, false},
+			{"cgroup.kill", false, true},
+			{"cgroup.stat.local", true, false},
+		},
+	},
+}
+
 type modelCgroup struct {
 	name    string
 	path    string
 	parent  CgroupID // -1 for the root
 	removed bool
-	state   State // stored; a read may promote FREEZING to FROZEN
+
+	// Patch2008: the stored state; a read may promote FREEZING to FROZEN.
+	state State
+
+	// V1: self is FREEZING_SELF, parentBit FREEZING_PARENT, frozen FROZEN.
+	// V2: self is cgroup.freeze, eFreeze CGRP_FREEZE, frozen CGRP_FROZEN,
+	// and onDirty says the cgroup is on the model's dirty stack.
+	self, parentBit, frozen bool
+	eFreeze, onDirty        bool
 }
 
 type modelTask struct {
@@ -138,20 +262,38 @@ type modelTask struct {
 	freezeReq, kill, trap, stop bool
 
 	frozen, stopped, trapped, ptraced, stopBelow bool
+
+	// counted is V2's "counted frozen" (nr_frozen_tasks) as last looked at:
+	// a change of it is what makes the cgroup look at itself again.
+	counted bool
 }
 
-// NewModel returns a model of a freshly made hierarchy: the root cgroup "/"
-// and nothing else, as [New] makes. It is pure.
-func NewModel() *Model {
-	return &Model{cgroups: []modelCgroup{{path: "/", parent: -1}}}
+// NewModel returns a model of a freshly made [Patch2008] hierarchy: the root
+// cgroup "/" and nothing else, as [New] makes. It is pure.
+func NewModel() *Model { return NewModelFor(Patch2008) }
+
+// NewModelFor returns a model of a freshly made hierarchy following kernel
+// v's freezer, as New(WithVersion(v)) makes: the root cgroup "/" and nothing
+// else. It panics on an unknown v, as [New] does. It is pure.
+func NewModelFor(v Version) *Model {
+	if v < 0 || int(v) >= len(modelVersions) {
+		panic("freezer: NewModelFor: unknown " + v.String())
+	}
+	return &Model{version: v, rules: &modelVersions[v], cgroups: []modelCgroup{{path: "/", parent: -1}}}
 }
+
+// Version returns the kernel freezer the model follows. It is pure.
+func (m *Model) Version() Version { return m.version }
 
 // Clone returns an independent copy of m. It is pure.
 func (m *Model) Clone() *Model {
 	return &Model{
+		version:    m.version,
+		rules:      m.rules,
 		cgroups:    slices.Clone(m.cgroups),
 		tasks:      slices.Clone(m.tasks),
 		suspending: m.suspending,
+		dirty:      slices.Clone(m.dirty),
 	}
 }
 
@@ -159,17 +301,26 @@ func (m *Model) Clone() *Model {
 // Observation
 
 // Snapshot returns the observable state of m: every live cgroup with the
-// state a read returns and its tasks, and the Stat of every live task. It is
-// pure: unlike a read, it does not store a FREEZING that has become FROZEN
-// (which no observer can tell apart).
+// state a read returns, its SelfFreezing, ParentFreezing and Events (zero for
+// the root, which has no freezer files) and its tasks, and the Stat of every
+// live task. It is pure: unlike a read, it does not store a FREEZING that has
+// become FROZEN (the patch) or the FROZEN flags a read sets (V1), which no
+// observer can tell apart.
 func (m *Model) Snapshot() Snapshot {
+	r := m.Clone() // reads store what they find; the snapshot must not
 	var s Snapshot
-	for id := range m.cgroups {
-		c := &m.cgroups[id]
-		if c.removed {
+	for id := range r.cgroups {
+		c := CgroupID(id)
+		if r.cgroups[c].removed {
 			continue
 		}
-		cs := CgroupSnapshot{Path: c.path, State: m.effective(CgroupID(id)), PIDs: m.pids(CgroupID(id))}
+		cs := CgroupSnapshot{Path: r.cgroups[c].path, PIDs: r.pids(c)}
+		if c != RootCgroup {
+			cs.State = r.state(c)
+			cs.SelfFreezing = r.selfFreezing(c)
+			cs.ParentFreezing = r.parentFreezing(c)
+			cs.Events = r.events(c)
+		}
 		s.Cgroups = append(s.Cgroups, cs)
 	}
 	slices.SortFunc(s.Cgroups, func(a, b CgroupSnapshot) int { return strings.Compare(a.Path, b.Path) })
@@ -216,8 +367,10 @@ func (m *Model) Removed(c CgroupID) bool {
 }
 
 // Busy returns the PIDs of the tasks in c that cannot freeze now (in an
-// uninterruptible wait, or NoFreeze), ascending: the tasks that the
-// *[BusyError] of a write of FROZEN to c names. It is pure.
+// uninterruptible wait, or NoFreeze), ascending: in the patch, the tasks that
+// the *[BusyError] of a write of FROZEN to c names. V1 and V2 refuse no
+// write, but the same tasks keep c from freezing (V1: the ones in a wait). It
+// is pure.
 func (m *Model) Busy(c CgroupID) []int {
 	var pids []int
 	for _, pid := range m.pids(c) {
@@ -242,7 +395,9 @@ func (m *Model) stat(pid int) TaskStat {
 	case t.at == Exited:
 		st.State = 'Z'
 	case t.frozen:
-		st.State = 'D'
+		st.State = m.rules.frozenLetter
+	case m.rules.stoppedShowsFrozen && (t.stopped || t.trapped) && t.freezeReq:
+		st.State = m.rules.frozenLetter
 	case t.trapped:
 		st.State = 't'
 	case t.stopped:
@@ -270,6 +425,7 @@ func (m *Model) pids(c CgroupID) []int {
 	return pids
 }
 
+// children lists the live children of c, in creation order.
 func (m *Model) children(c CgroupID) []CgroupID {
 	var kids []CgroupID
 	for id := range m.cgroups {
@@ -280,6 +436,15 @@ func (m *Model) children(c CgroupID) []CgroupID {
 	return kids
 }
 
+// subtree lists c and its live descendants, pre-order.
+func (m *Model) subtree(c CgroupID) []CgroupID {
+	ids := []CgroupID{c}
+	for _, k := range m.children(c) {
+		ids = append(ids, m.subtree(k)...)
+	}
+	return ids
+}
+
 func (m *Model) child(c CgroupID, name string) (CgroupID, bool) {
 	for _, k := range m.children(c) {
 		if m.cgroups[k].name == name {
@@ -287,6 +452,17 @@ func (m *Model) child(c CgroupID, name string) (CgroupID, bool) {
 		}
 	}
 	return 0, false
+}
+
+// populated reports whether c's subtree has a live task: cgroup.events'
+// populated.
+func (m *Model) populated(c CgroupID) bool {
+	for _, d := range m.subtree(c) {
+		if len(m.pids(d)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // frozenEnough is the patch's test: frozen, or a freeze request while
@@ -305,20 +481,55 @@ func (m *Model) cannotFreezeNow(pid int) bool {
 	return t.noFreeze || t.at == InWaitUninterruptible
 }
 
-func (m *Model) allFrozenEnough(c CgroupID) bool {
+// counted is each version's test for a task that no longer keeps its cgroup
+// from being frozen: the patch's frozen enough; V1's "not freezing(t) &&
+// !frozen(t)" of update_if_frozen, a stopped, traced or vfork-waiting task
+// with a request being frozen (TASK_FROZEN since 6.1); V2's nr_frozen_tasks:
+// in the freezer trap, stopped, traced or a vfork parent, request or not,
+// and never a NoFreeze task (a kthread).
+func (m *Model) counted(pid int) bool {
+	t := m.task(pid)
+	switch m.version {
+	case V1:
+		return !t.freezeReq || m.frozenEnough(pid)
+	case V2:
+		return !t.noFreeze && (t.frozen || t.stopped || t.trapped || t.at == InVfork)
+	}
+	return m.frozenEnough(pid)
+}
+
+// allCounted reports whether every task of c is counted.
+func (m *Model) allCounted(c CgroupID) bool {
 	for _, pid := range m.pids(c) {
-		if !m.frozenEnough(pid) {
+		if !m.counted(pid) {
 			return false
 		}
 	}
 	return true
 }
 
-// effective is the state a read returns: a stored FREEZING whose tasks are
-// all frozen enough (an empty cgroup's at once) reads FROZEN.
+// freezing reports whether a freeze is in effect on c (cgroup_freezing): the
+// patch's stored state is not RUNNING, V1 has a FREEZING flag, V2 has
+// CGRP_FREEZE. Never the root.
+func (m *Model) freezing(c CgroupID) bool {
+	if c == RootCgroup {
+		return false
+	}
+	g := &m.cgroups[c]
+	switch m.version {
+	case V1:
+		return g.self || g.parentBit
+	case V2:
+		return g.eFreeze
+	}
+	return g.state != Running
+}
+
+// effective is the patch's state a read returns: a stored FREEZING whose
+// tasks are all frozen enough (an empty cgroup's at once) reads FROZEN.
 func (m *Model) effective(c CgroupID) State {
 	s := m.cgroups[c].state
-	if s == Freezing && m.allFrozenEnough(c) {
+	if s == Freezing && m.allCounted(c) {
 		return Frozen
 	}
 	return s
@@ -327,6 +538,61 @@ func (m *Model) effective(c CgroupID) State {
 // promote stores what effective returns, as a read does.
 func (m *Model) promote(c CgroupID) {
 	m.cgroups[c].state = m.effective(c)
+}
+
+// state is a read of c's state, which stores what it finds (the patch's
+// promotion, V1's FROZEN flags).
+func (m *Model) state(c CgroupID) State {
+	g := &m.cgroups[c]
+	switch m.version {
+	case V1:
+		m.updateLegacy(c)
+		switch {
+		case g.frozen:
+			return Frozen
+		case g.self || g.parentBit:
+			return Freezing
+		}
+		return Running
+	case V2:
+		switch {
+		case !g.eFreeze:
+			return Running
+		case g.frozen:
+			return Frozen
+		}
+		return Freezing
+	}
+	m.promote(c)
+	return g.state
+}
+
+func (m *Model) selfFreezing(c CgroupID) bool {
+	if m.version == Patch2008 {
+		return m.state(c) != Running
+	}
+	return m.cgroups[c].self
+}
+
+func (m *Model) parentFreezing(c CgroupID) bool {
+	switch m.version {
+	case V1:
+		return m.cgroups[c].parentBit
+	case V2:
+		p := m.cgroups[c].parent
+		return p != RootCgroup && m.cgroups[p].eFreeze
+	}
+	return false
+}
+
+func (m *Model) events(c CgroupID) Events {
+	ev := Events{Populated: m.populated(c)}
+	if m.version == V2 {
+		ev.Frozen = m.cgroups[c].frozen
+	} else {
+		ev.Frozen = m.state(c) == Frozen
+	}
+	return ev
 }
 
 // ---------------------------------------------------------------------------
@@ -343,7 +609,10 @@ func (m *Model) freezeTask(pid int) bool {
 	if t.noFreeze {
 		return false
 	}
-	t.freezeReq = true
+	if !t.freezeReq {
+		t.freezeReq = true
+		m.recount(pid)
+	}
 	return !m.cannotFreezeNow(pid)
 }
 
@@ -352,6 +621,7 @@ func (m *Model) thawTask(pid int) {
 	t := m.task(pid)
 	t.freezeReq = false
 	t.frozen = false
+	m.recount(pid)
 }
 
 // release lets a task out of a stop, a traced stop or a vfork wait; one with
@@ -362,27 +632,34 @@ func (m *Model) release(pid int) {
 		t.freezeReq = false
 		t.frozen = true
 	}
+	m.recount(pid)
 }
 
 // safePoint runs the loop of the library's safePoint until the task parks,
 // exits or goes on with its code. The order is the kernel's: a task in the
-// refrigerator or a stop stays; a freeze request comes before any signal.
+// refrigerator or a stop stays; a freeze request comes before any signal but,
+// in V2, a kill and a ptrace interrupt. A task about to park first brings
+// V2's frozen flags up to date, as the kernel's cgroup_enter_frozen does.
 func (m *Model) safePoint(pid int) {
 	t := m.task(pid)
 	t.inSafe = true
 	for {
 		switch {
 		case t.frozen, t.stopped, t.trapped:
+			m.settleFrozen()
 			return // parked
-		case t.freezeReq:
+		case t.freezeReq && !(m.rules.traceFrozen && (t.kill || t.trap)):
 			t.freezeReq, t.frozen = false, true
+			m.recount(pid)
 		case t.kill:
 			m.exit(pid)
 			return
 		case t.trap:
 			t.trap, t.trapped = false, true
+			m.recount(pid)
 		case t.stop:
 			t.stop, t.stopped = false, true
+			m.recount(pid)
 		default:
 			t.inSafe = false
 			return
@@ -395,10 +672,18 @@ func (m *Model) pending(pid int) bool {
 	return t.freezeReq || t.kill || t.trap || t.stop
 }
 
-// exit is do_exit: the task leaves its cgroup and is gone.
+// exit is do_exit: the task leaves its cgroup and is gone. V2's frozen
+// flags are brought up to date before it leaves, so that what it did on its
+// way out (a kill takes it out of the trap) gets its own look, and again
+// after.
 func (m *Model) exit(pid int) {
+	m.settleFrozen()
 	t := m.task(pid)
+	c := t.cgroup
+	was := m.allCountedAsLooked(c)
 	*t = modelTask{name: t.name, cgroup: -1, noFreeze: t.noFreeze, at: Exited}
+	m.looked(c, was)
+	m.settleFrozen()
 }
 
 // step runs one task as far as it goes by itself and reports whether it
@@ -437,7 +722,8 @@ func (m *Model) step(pid int) bool {
 }
 
 // settle runs every task until none can move by itself: what the real
-// hierarchy reaches once its goroutines are quiescent.
+// hierarchy reaches once its goroutines are quiescent. V2's frozen flags are
+// then up to date, as the kernel keeps them.
 func (m *Model) settle() {
 	for changed := true; changed; {
 		changed = false
@@ -447,6 +733,102 @@ func (m *Model) settle() {
 			}
 		}
 	}
+	m.settleFrozen()
+}
+
+// ---------------------------------------------------------------------------
+// V2's CGRP_FROZEN: kept eagerly, as kernel/cgroup/freezer.c keeps it.
+
+// recount is recalcLocked for V2: if the task's counted state changed and
+// its cgroup's tasks were, or now are, all counted, the cgroup needs a look
+// (cgroup_enter_frozen and cgroup_leave_frozen call cgroup_update_frozen).
+// The other versions read their counts when they need them.
+func (m *Model) recount(pid int) {
+	if m.version != V2 {
+		return
+	}
+	t := m.task(pid)
+	now := m.counted(pid)
+	if now == t.counted {
+		return
+	}
+	was := m.allCountedAsLooked(t.cgroup)
+	t.counted = now
+	m.looked(t.cgroup, was)
+}
+
+// allCountedAsLooked is V2's nr_frozen_tasks == the number of tasks, as the
+// tasks' counted flags last recorded it.
+func (m *Model) allCountedAsLooked(c CgroupID) bool {
+	for _, pid := range m.pids(c) {
+		if !m.task(pid).counted {
+			return false
+		}
+	}
+	return true
+}
+
+// looked puts c on the dirty stack if its tasks were (was) or are all
+// counted: the crossing that makes the kernel look at c again.
+func (m *Model) looked(c CgroupID, was bool) {
+	if m.version != V2 || !(was || m.allCountedAsLooked(c)) {
+		return
+	}
+	if g := &m.cgroups[c]; !g.onDirty {
+		g.onDirty = true
+		m.dirty = append(m.dirty, c)
+	}
+}
+
+// settleFrozen looks at every cgroup on the dirty stack, the most recent
+// first.
+func (m *Model) settleFrozen() {
+	for len(m.dirty) > 0 {
+		c := m.dirty[len(m.dirty)-1]
+		m.dirty = m.dirty[:len(m.dirty)-1]
+		m.cgroups[c].onDirty = false
+		if !m.cgroups[c].removed {
+			m.updateFrozen(c)
+		}
+	}
+}
+
+// updateFrozen is cgroup_update_frozen: c is frozen when it has to be and
+// every task of its own is counted; a change passes to the ancestors
+// (cgroup_propagate_frozen), each of which becomes frozen when it has to be
+// and all its descendants are frozen, and stops being frozen when one stops.
+// Its own tasks are not looked at there, as in the kernel.
+func (m *Model) updateFrozen(c CgroupID) {
+	if c == RootCgroup {
+		return
+	}
+	g := &m.cgroups[c]
+	frozen := g.eFreeze && m.allCounted(c)
+	if g.frozen == frozen {
+		return
+	}
+	g.frozen = frozen
+	for a := g.parent; a != RootCgroup; a = m.cgroups[a].parent {
+		ag := &m.cgroups[a]
+		switch {
+		case frozen && !ag.frozen && ag.eFreeze && m.frozenDescendants(a) == len(m.subtree(a))-1:
+			ag.frozen = true
+		case !frozen && ag.frozen:
+			ag.frozen = false
+		}
+	}
+}
+
+// frozenDescendants is nr_frozen_descendants: the live descendants of c with
+// CGRP_FROZEN.
+func (m *Model) frozenDescendants(c CgroupID) int {
+	n := 0
+	for _, d := range m.subtree(c)[1:] {
+		if m.cgroups[d].frozen {
+			n++
+		}
+	}
+	return n
 }
 
 // ---------------------------------------------------------------------------
@@ -454,33 +836,38 @@ func (m *Model) settle() {
 
 // newTask is the fork path: CanFork, link, the fork hook, the suspend's
 // request, and the safe point every new task passes before its function.
-func (m *Model) newTask(c CgroupID, name string, noFreeze bool) (int, syscall.Errno) {
-	if m.cgroups[c].removed {
+// parent is the forking task's PID, 0 for a Spawn.
+func (m *Model) newTask(parent int, c CgroupID, name string, noFreeze bool) (int, syscall.Errno) {
+	switch {
+	case m.cgroups[c].removed:
 		return 0, syscall.ENODEV
-	}
-	if c != RootCgroup && m.effective(c) == Frozen {
+	case parent != 0 && m.rules.killedCannotFork && m.task(parent).kill:
+		return 0, syscall.EINTR
+	case m.version == Patch2008 && c != RootCgroup && m.effective(c) == Frozen:
 		return 0, syscall.EBUSY
 	}
 	m.tasks = append(m.tasks, modelTask{name: name, cgroup: c, noFreeze: noFreeze, at: AtWork, inSafe: true})
 	pid := len(m.tasks)
-	if c != RootCgroup && m.cgroups[c].state != Running {
+	if m.freezing(c) {
 		m.freezeTask(pid)
 	}
 	if m.suspending {
 		m.freezeTask(pid)
 	}
+	m.settleFrozen()
 	return pid, 0
 }
 
 // Spawn models [Cgroup.Spawn] of a task named name in c, made with
-// [NoFreeze] if noFreeze is set: ENODEV if c is removed, EBUSY if c is
-// FROZEN. In a FREEZING cgroup (or during a system suspend) the task freezes
-// before its code runs. It returns the new task's PID. It is pure.
+// [NoFreeze] if noFreeze is set: ENODEV if c is removed, and in the patch
+// EBUSY if c is FROZEN. In a freezing cgroup (or during a system suspend) the
+// task freezes before its code runs. It returns the new task's PID. It is
+// pure.
 func (m *Model) Spawn(c CgroupID, name string, noFreeze bool) (int, syscall.Errno) {
 	if !m.valid(c) {
 		return 0, syscall.EINVAL
 	}
-	pid, err := m.newTask(c, name, noFreeze)
+	pid, err := m.newTask(0, c, name, noFreeze)
 	m.settle()
 	return pid, err
 }
@@ -547,14 +934,15 @@ func (m *Model) Ready(pid int) {
 }
 
 // Fork models the task's own call of [Task.Fork]: a child named name joins
-// the parent's cgroup (inheriting NoFreeze) and, in a FREEZING cgroup, freezes
-// before its code runs; then the parent passes a safe point. It returns the
-// child's PID, or EBUSY in a FROZEN cgroup (which a running task never is
-// in). The task must be running its own code (it panics otherwise). It is
-// pure.
+// the parent's cgroup (inheriting NoFreeze) and, in a freezing cgroup,
+// freezes before its code runs; then the parent passes a safe point. It
+// returns the child's PID; in the patch EBUSY in a FROZEN cgroup (which a
+// running task never is in), and in V1 and V2 EINTR if the task has a kill
+// pending. The task must be running its own code (it panics otherwise). It
+// is pure.
 func (m *Model) Fork(pid int, name string) (int, syscall.Errno) {
 	t := m.mustWork("Fork", pid)
-	child, err := m.newTask(t.cgroup, name, t.noFreeze)
+	child, err := m.newTask(pid, t.cgroup, name, t.noFreeze)
 	m.safePoint(pid)
 	m.settle()
 	return child, err
@@ -562,18 +950,20 @@ func (m *Model) Fork(pid int, name string) (int, syscall.Errno) {
 
 // Vfork models the task's own call of [Task.Vfork]: a child is forked as by
 // [Model.Fork], and the parent waits ('D', skip-counted: frozen enough once
-// it has a freeze request) until the child exits; then it goes straight into
-// the refrigerator if it has a request, and passes a safe point. It returns
-// the child's PID. The task must be running its own code (it panics
-// otherwise). It is pure.
+// it has a freeze request, and in V2 counted frozen) until the child exits;
+// then it goes straight into the refrigerator if it has a request, and
+// passes a safe point. It returns the child's PID. The task must be running
+// its own code (it panics otherwise). It is pure.
 func (m *Model) Vfork(pid int, name string) (int, syscall.Errno) {
 	t := m.mustWork("Vfork", pid)
-	child, err := m.newTask(t.cgroup, name, t.noFreeze)
+	child, err := m.newTask(pid, t.cgroup, name, t.noFreeze)
 	if err != 0 {
 		m.safePoint(pid)
 	} else {
 		t = m.task(pid) // newTask grew m.tasks
 		t.at, t.child = InVfork, child
+		m.recount(pid)
+		m.settleFrozen()
 	}
 	m.settle()
 	return child, err
@@ -597,20 +987,33 @@ func (m *Model) live(pid int) bool {
 }
 
 // Kill models [Task.Kill]: the task exits at its next safe point. It wakes an
-// interruptible wait and a stop, not an uninterruptible wait, a vfork wait or
-// the refrigerator: a frozen task dies once thawed, and a stopped one with a
-// freeze request goes into the refrigerator first. It is pure.
+// interruptible wait and a stop, not an uninterruptible wait or a vfork wait.
+// In the patch and V1 it does not reach into the refrigerator either: a
+// frozen task dies once thawed, and a stopped one with a freeze request goes
+// into the refrigerator first. In V2 a frozen task leaves the refrigerator
+// and dies at once (its cgroup is frozen 0 until it has gone, then frozen 1
+// again). It is pure.
 func (m *Model) Kill(pid int) {
 	if !m.live(pid) {
 		return
 	}
+	m.kill(pid)
+	m.settleFrozen()
+	m.settle()
+}
+
+func (m *Model) kill(pid int) {
 	t := m.task(pid)
 	t.kill = true
 	if t.stopped || t.trapped {
 		t.stopped, t.trapped, t.stopBelow = false, false, false
 		m.release(pid)
 	}
-	m.settle()
+	if t.frozen && m.rules.killFrozen {
+		// cgroup_leave_frozen(true) on the way to do_exit.
+		t.frozen, t.freezeReq = false, false
+		m.recount(pid)
+	}
 }
 
 // Stop models [Task.Stop] (SIGSTOP): the task stops ('T') at its next safe
@@ -638,22 +1041,30 @@ func (m *Model) Continue(pid int) {
 		t.stopped = false
 		m.release(pid)
 	}
+	m.settleFrozen()
 	m.settle()
 }
 
 // Trace models [Task.Trace] (PTRACE_SEIZE and PTRACE_INTERRUPT): the task
 // enters a traced stop ('t') at its next safe point, at once if it is in an
 // interruptible wait, and a stopped task's stop turns into a traced stop at
-// once. A second Trace while traced does nothing. It is pure.
+// once. In V2 a frozen task leaves the freezer for the traced stop at once,
+// still counted frozen, with its freeze request back, so that Untrace
+// returns it to the freezer. A second Trace while traced does nothing. It is
+// pure.
 func (m *Model) Trace(pid int) {
 	if !m.live(pid) || m.task(pid).ptraced {
 		return
 	}
 	t := m.task(pid)
 	t.ptraced = true
-	if t.stopped {
+	switch {
+	case t.stopped:
 		t.stopped, t.trapped, t.stopBelow = false, true, true
-	} else {
+	case t.frozen && m.rules.traceFrozen:
+		t.frozen, t.trapped, t.freezeReq = false, true, true
+		m.recount(pid)
+	default:
 		t.trap = true
 	}
 	m.settle()
@@ -677,6 +1088,7 @@ func (m *Model) Untrace(pid int) {
 			m.release(pid)
 		}
 	}
+	m.settleFrozen()
 	m.settle()
 }
 
@@ -686,7 +1098,8 @@ func (m *Model) Untrace(pid int) {
 // Mkdir models [Cgroup.Mkdir] of name under parent: ENODEV if parent is
 // removed, EEXIST for "", ".", "..", a taken name or a control file's name,
 // EINVAL for a name with '/' or NUL, ENAMETOOLONG past 255 bytes. The new
-// cgroup is RUNNING. It is pure.
+// cgroup is RUNNING, except under a freezing parent: in V1 it is FROZEN with
+// only FREEZING_PARENT, in V2 frozen with cgroup.freeze 0. It is pure.
 func (m *Model) Mkdir(parent CgroupID, name string) (CgroupID, syscall.Errno) {
 	if !m.valid(parent) {
 		return 0, syscall.EINVAL
@@ -707,13 +1120,26 @@ func (m *Model) Mkdir(parent CgroupID, name string) (CgroupID, syscall.Errno) {
 	if _, ok := m.child(parent, name); ok {
 		return 0, syscall.EEXIST
 	}
-	path := strings.TrimSuffix(p.path, "/") + "/" + name
-	m.cgroups = append(m.cgroups, modelCgroup{name: name, path: path, parent: parent})
+	k := modelCgroup{name: name, path: strings.TrimSuffix(p.path, "/") + "/" + name, parent: parent}
+	switch m.version {
+	case V1:
+		// freezer_css_online: an empty cgroup under a freezing parent is
+		// frozen at once.
+		k.parentBit = m.freezing(parent)
+		k.frozen = k.parentBit
+	case V2:
+		// cgroup_create: the same, and every ancestor counts it among its
+		// frozen descendants (frozenDescendants counts it from the flag).
+		k.eFreeze = m.freezing(parent)
+		k.frozen = k.eFreeze
+	}
+	m.cgroups = append(m.cgroups, k)
 	return CgroupID(len(m.cgroups) - 1), 0
 }
 
 // Remove models [Cgroup.Remove]: ENODEV once removed, EBUSY for the root and
-// for a cgroup with tasks or children. It is pure.
+// for a cgroup with tasks or children. A frozen empty cgroup can be removed;
+// in V2 its parent is not looked at again. It is pure.
 func (m *Model) Remove(c CgroupID) syscall.Errno {
 	return m.remove(c, syscall.ENODEV)
 }
@@ -731,41 +1157,9 @@ func (m *Model) remove(c CgroupID, gone syscall.Errno) syscall.Errno {
 	return 0
 }
 
-// State models [Cgroup.State], a read of freezer.state: a FREEZING cgroup
-// whose tasks are all frozen enough reads, and from then on is, FROZEN.
-// ENOENT for the root, ENODEV once removed. It is pure.
-func (m *Model) State(c CgroupID) (State, syscall.Errno) {
-	switch {
-	case !m.valid(c):
-		return Running, syscall.EINVAL
-	case c == RootCgroup:
-		return Running, syscall.ENOENT
-	case m.cgroups[c].removed:
-		return Running, syscall.ENODEV
-	}
-	m.promote(c)
-	return m.cgroups[c].state, 0
-}
-
-// Freeze models [Cgroup.Freeze], a write of FROZEN: every task gets a freeze
-// request (the refrigerator takes those in interruptible waits at once, the
-// others at their next safe point); the cgroup is FROZEN once every task is
-// frozen enough, FREEZING until then. EBUSY if a task cannot freeze now (see
-// [Model.Busy]), ENOENT for the root, ENODEV once removed. It is pure.
-func (m *Model) Freeze(c CgroupID) syscall.Errno {
-	return m.change(c, Frozen)
-}
-
-// Thaw models [Cgroup.Thaw], a write of RUNNING: the cgroup is RUNNING and
-// every task is thawed and loses a request not yet honoured; stopped tasks
-// stay stopped. During a system suspend the tasks stay frozen until
-// [Model.ThawProcesses], as the library's do. ENOENT for the root, ENODEV once
-// removed. It is pure.
-func (m *Model) Thaw(c CgroupID) syscall.Errno {
-	return m.change(c, Running)
-}
-
-func (m *Model) change(c CgroupID, goal State) syscall.Errno {
+// rooted is the check every freezer call makes first: ENOENT for the root,
+// which has no freezer files, and ENODEV once c is removed.
+func (m *Model) rooted(c CgroupID) syscall.Errno {
 	switch {
 	case !m.valid(c):
 		return syscall.EINVAL
@@ -774,12 +1168,123 @@ func (m *Model) change(c CgroupID, goal State) syscall.Errno {
 	case m.cgroups[c].removed:
 		return syscall.ENODEV
 	}
+	return 0
+}
+
+// State models [Cgroup.State]. In the patch it is a read of freezer.state: a
+// FREEZING cgroup whose tasks are all frozen enough reads, and from then on
+// is, FROZEN. In V1 it is a read of freezer.state (THAWED being Running),
+// which marks FROZEN each cgroup of c's subtree that has become so. In V2 it
+// is Running without an effective freeze, Frozen when cgroup.events says
+// frozen 1, else Freezing. ENOENT for the root, ENODEV once removed. It is
+// pure.
+func (m *Model) State(c CgroupID) (State, syscall.Errno) {
+	if err := m.rooted(c); err != 0 {
+		return Running, err
+	}
+	return m.state(c), 0
+}
+
+// SelfFreezing models [Cgroup.SelfFreezing]: V1's freezer.self_freezing, V2's
+// cgroup.freeze, and in the patch whether State (a read) is not Running.
+// ENOENT for the root, ENODEV once removed. It is pure.
+func (m *Model) SelfFreezing(c CgroupID) (bool, syscall.Errno) {
+	if err := m.rooted(c); err != 0 {
+		return false, err
+	}
+	return m.selfFreezing(c), 0
+}
+
+// ParentFreezing models [Cgroup.ParentFreezing]: V1's
+// freezer.parent_freezing, in V2 whether the parent's freeze is in effect
+// (its own or an ancestor's), and always false in the patch. ENOENT for the
+// root, ENODEV once removed. It is pure.
+func (m *Model) ParentFreezing(c CgroupID) (bool, syscall.Errno) {
+	if err := m.rooted(c); err != 0 {
+		return false, err
+	}
+	return m.parentFreezing(c), 0
+}
+
+// Events models [Cgroup.Events]: whether c's subtree has a task, and V2's
+// CGRP_FROZEN, or in the other versions whether State (a read) is Frozen.
+// ENOENT for the root, ENODEV once removed. It is pure.
+func (m *Model) Events(c CgroupID) (Events, syscall.Errno) {
+	if err := m.rooted(c); err != 0 {
+		return Events{}, err
+	}
+	return m.events(c), 0
+}
+
+// KillCgroup models [Cgroup.Kill], V2's write of 1 to cgroup.kill: every
+// task of c's subtree is killed as by [Model.Kill], frozen ones included,
+// NoFreeze ones too. ENOENT for the root and in the other versions, which
+// have no cgroup.kill; ENODEV once removed. It is pure.
+func (m *Model) KillCgroup(c CgroupID) syscall.Errno {
+	if err := m.rooted(c); err != 0 {
+		return err
+	}
+	if m.version != V2 {
+		return syscall.ENOENT
+	}
+	m.killCgroup(c)
+	return 0
+}
+
+func (m *Model) killCgroup(c CgroupID) {
+	for _, d := range m.subtree(c) {
+		for _, pid := range m.pids(d) {
+			m.kill(pid)
+		}
+	}
+	m.settleFrozen()
+	m.settle()
+}
+
+// Freeze models [Cgroup.Freeze]. In the patch, a write of FROZEN: every task
+// gets a freeze request (the refrigerator takes those in interruptible waits
+// at once, the others at their next safe point); the cgroup is FROZEN once
+// every task is frozen enough, FREEZING until then; EBUSY if a task cannot
+// freeze now (see [Model.Busy]). In V1, a write of FROZEN to freezer.state,
+// and in V2 of 1 to cgroup.freeze: the freeze covers the subtree, and never
+// fails but with ENOENT for the root and ENODEV once removed. It is pure.
+func (m *Model) Freeze(c CgroupID) syscall.Errno {
+	return m.change(c, true)
+}
+
+// Thaw models [Cgroup.Thaw]: a write of RUNNING (V1: THAWED, V2: 0). The
+// cgroup's own freeze ends, and every task that no freeze covers any more is
+// thawed and loses a request not yet honoured; stopped tasks stay stopped.
+// In V1 and V2 an ancestor's freeze still holds the cgroup. During a system
+// suspend the tasks stay frozen until [Model.ThawProcesses], as the library's
+// do. ENOENT for the root, ENODEV once removed. It is pure.
+func (m *Model) Thaw(c CgroupID) syscall.Errno {
+	return m.change(c, false)
+}
+
+func (m *Model) change(c CgroupID, freeze bool) syscall.Errno {
+	if err := m.rooted(c); err != 0 {
+		return err
+	}
+	switch m.version {
+	case V1:
+		m.changeLegacy(c, freeze)
+		return 0
+	case V2:
+		m.changeCgroup2(c, freeze)
+		return 0
+	}
+	return m.changePatch(c, freeze)
+}
+
+// changePatch is the patch's freezer_write.
+func (m *Model) changePatch(c CgroupID, freeze bool) syscall.Errno {
 	from := m.effective(c)
 	var err syscall.Errno
 	switch {
-	case goal == Frozen && from == Frozen:
+	case freeze && from == Frozen:
 		m.promote(c)
-	case goal == Frozen:
+	case freeze:
 		m.cgroups[c].state = Freezing
 		for _, pid := range m.pids(c) {
 			if !m.freezeTask(pid) {
@@ -787,7 +1292,7 @@ func (m *Model) change(c CgroupID, goal State) syscall.Errno {
 			}
 		}
 		m.promote(c)
-	case goal == Running && from != Running:
+	case from != Running:
 		m.cgroups[c].state = Running
 		if !m.suspending {
 			for _, pid := range m.pids(c) {
@@ -799,12 +1304,118 @@ func (m *Model) change(c CgroupID, goal State) syscall.Errno {
 	return err
 }
 
+// changeLegacy is V1's freezer_change_state: c's own flag, then each
+// descendant's parent flag, pre-order.
+func (m *Model) changeLegacy(c CgroupID, freeze bool) {
+	m.applyLegacy(c, freeze, true)
+	for _, d := range m.subtree(c)[1:] {
+		m.applyLegacy(d, m.freezing(m.cgroups[d].parent), false)
+	}
+	m.settle()
+}
+
+// applyLegacy is freezer_apply_state: set the flag (self or parent) and send
+// every task a request, or clear it and, if no freezing flag is left, clear
+// FROZEN and thaw every task.
+func (m *Model) applyLegacy(c CgroupID, freeze, self bool) {
+	g := &m.cgroups[c]
+	flag := &g.parentBit
+	if self {
+		flag = &g.self
+	}
+	*flag = freeze
+	if freeze {
+		for _, pid := range m.pids(c) {
+			m.freezeTask(pid)
+		}
+		return
+	}
+	if g.self || g.parentBit {
+		return
+	}
+	g.frozen = false
+	if !m.suspending {
+		for _, pid := range m.pids(c) {
+			m.thawTask(pid)
+		}
+	}
+}
+
+// updateLegacy is V1's update_if_frozen over c's subtree, children first:
+// a freezing cgroup not yet FROZEN becomes FROZEN when its live children are
+// all FROZEN and its tasks all counted.
+func (m *Model) updateLegacy(c CgroupID) {
+	kids := m.children(c)
+	for _, k := range kids {
+		m.updateLegacy(k)
+	}
+	g := &m.cgroups[c]
+	if !(g.self || g.parentBit) || g.frozen {
+		return
+	}
+	for _, k := range kids {
+		if !m.cgroups[k].frozen {
+			return
+		}
+	}
+	g.frozen = m.allCounted(c)
+}
+
+// changeCgroup2 is V2's cgroup_freeze: c's own wish changes, and each live
+// descendant whose effective freeze changes with it, pre-order, is frozen or
+// thawed (a subtree whose root keeps its effective freeze is skipped).
+// Writing the wish c already has does nothing.
+func (m *Model) changeCgroup2(c CgroupID, freeze bool) {
+	if m.cgroups[c].self == freeze {
+		return
+	}
+	m.cgroups[c].self = freeze
+	var walk func(d CgroupID)
+	walk = func(d CgroupID) {
+		g := &m.cgroups[d]
+		e := g.self || m.freezing(g.parent)
+		if e == g.eFreeze {
+			return
+		}
+		m.doFreeze(d, e)
+		for _, k := range m.children(d) {
+			walk(k)
+		}
+	}
+	walk(c)
+	m.settleFrozen()
+	m.settle()
+}
+
+// doFreeze is cgroup_do_freeze: set or clear CGRP_FREEZE, freeze or thaw
+// each task of c, and look at c if all its descendants are frozen.
+func (m *Model) doFreeze(c CgroupID, freeze bool) {
+	m.cgroups[c].eFreeze = freeze
+	for _, pid := range m.pids(c) {
+		if freeze {
+			m.freezeTask(pid)
+		} else if !m.suspending {
+			m.thawTask(pid)
+		}
+	}
+	if m.frozenDescendants(c) == len(m.subtree(c))-1 {
+		m.updateFrozen(c)
+	}
+}
+
 // Attach models [Cgroup.Attach] of task pid to c, as writing the PID to c's
 // tasks file does: ENODEV if c is removed, ESRCH if the task has exited (or
-// never was), nothing if it is already in c, EBUSY if it is frozen enough or
-// c is FROZEN. A task that leaves a FREEZING or FROZEN cgroup loses its
-// freeze request, except during a system suspend; one that joins a FREEZING
-// cgroup is not frozen by the move. It is pure.
+// never was), nothing if it is already in c.
+//
+// In the patch: EBUSY if the task is frozen enough or c is FROZEN; a task
+// that leaves a FREEZING or FROZEN cgroup loses its freeze request, except
+// during a system suspend; one that joins a FREEZING cgroup is not frozen by
+// the move.
+//
+// In V1 and V2 a move is never refused and the task adopts c's state: it
+// gets a request if a freeze is in effect on c, and is thawed otherwise
+// (except during a system suspend). In V1 c and each FROZEN ancestor go back
+// to FREEZING until it freezes; in V2 both cgroups are looked at. It is pure.
 func (m *Model) Attach(c CgroupID, pid int) syscall.Errno {
 	switch {
 	case !m.valid(c):
@@ -819,14 +1430,41 @@ func (m *Model) Attach(c CgroupID, pid int) syscall.Errno {
 	switch {
 	case src == c:
 		return 0
+	case m.version != Patch2008:
+		// V1 and V2 refuse no move.
 	case m.frozenEnough(pid):
 		return syscall.EBUSY
 	case c != RootCgroup && m.effective(c) == Frozen:
 		return syscall.EBUSY
 	}
+	was := m.allCountedAsLooked(src)
 	t.cgroup = c
-	if src != RootCgroup && m.cgroups[src].state != Running && !m.suspending {
-		m.thawTask(pid)
+	m.looked(src, was)
+	switch m.version {
+	case Patch2008:
+		if m.freezing(src) && !m.suspending {
+			m.thawTask(pid)
+		}
+	case V1:
+		if !m.freezing(c) {
+			if !m.suspending {
+				m.thawTask(pid)
+			}
+			break
+		}
+		for a := c; a != RootCgroup && m.cgroups[a].frozen; a = m.cgroups[a].parent {
+			m.cgroups[a].frozen = false
+		}
+		m.freezeTask(pid)
+	case V2:
+		m.updateFrozen(src)
+		m.updateFrozen(c)
+		if m.freezing(c) {
+			m.freezeTask(pid)
+		} else if !m.suspending {
+			m.thawTask(pid)
+		}
+		m.settleFrozen()
 	}
 	m.settle()
 	return 0
@@ -835,10 +1473,27 @@ func (m *Model) Attach(c CgroupID, pid int) syscall.Errno {
 // ---------------------------------------------------------------------------
 // Cgroups: the cgroupfs view, by path.
 
-// isFile reports whether c has a control file of that name: tasks, and
-// freezer.state but in the root.
+// file returns c's control file of that name: the tasks files everywhere,
+// the version's freezer files but in the root.
+func (m *Model) file(c CgroupID, name string) (modelFile, bool) {
+	if slices.Contains(m.rules.taskFiles, name) {
+		return modelFile{name, true, true}, true
+	}
+	if c == RootCgroup {
+		return modelFile{}, false
+	}
+	for _, f := range m.rules.files {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return modelFile{}, false
+}
+
+// isFile reports whether c has a control file of that name.
 func (m *Model) isFile(c CgroupID, name string) bool {
-	return name == "tasks" || (name == "freezer.state" && c != RootCgroup)
+	_, ok := m.file(c, name)
+	return ok
 }
 
 // walk resolves a directory path as the library's path lookup does.
@@ -934,73 +1589,158 @@ func (m *Model) RmdirPath(path string) syscall.Errno {
 	return m.remove(c, syscall.ENOENT)
 }
 
-// lookupFile resolves path to a cgroup and the name of one of its files.
-func (m *Model) lookupFile(path string) (CgroupID, string, syscall.Errno) {
+// lookupFile resolves path to a cgroup and one of its files.
+func (m *Model) lookupFile(path string) (CgroupID, modelFile, syscall.Errno) {
 	dir, name, err := splitPath(path)
 	if err != 0 {
-		return 0, "", err
+		return 0, modelFile{}, err
 	}
 	c, err := m.walk(dir)
 	if err != 0 {
-		return 0, "", err
+		return 0, modelFile{}, err
 	}
 	if name == "" || name == "." || name == ".." {
-		return 0, "", syscall.EISDIR
+		return 0, modelFile{}, syscall.EISDIR
 	}
 	if _, ok := m.child(c, name); ok {
-		return 0, "", syscall.EISDIR
+		return 0, modelFile{}, syscall.EISDIR
 	}
-	if !m.isFile(c, name) {
-		return 0, "", syscall.ENOENT
+	f, ok := m.file(c, name)
+	if !ok {
+		return 0, modelFile{}, syscall.ENOENT
 	}
-	return c, name, 0
+	return c, f, 0
 }
 
-// ReadFile models [Hierarchy.ReadFile] of a control file: freezer.state
-// gives the state and a newline (a read, as [Model.State]), tasks the PIDs
-// one a line, ascending. ENOENT for no such file, EISDIR for a cgroup. It is
-// pure.
+// flagLine01 is a boolean as a control file shows it, without the newline.
+func flagLine01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// ReadFile models [Hierarchy.ReadFile] of a control file. Every version has
+// its tasks files (the patch's tasks; V1's tasks and cgroup.procs; V2's
+// cgroup.procs): the PIDs one a line, ascending. The freezer's files, in
+// every cgroup but the root:
+//
+//   - the patch's freezer.state: the state and a newline (a read, as
+//     [Model.State]);
+//   - V1's freezer.state (THAWED, FREEZING or FROZEN, a read), and
+//     freezer.self_freezing and freezer.parent_freezing ("0\n" or "1\n");
+//   - V2's cgroup.freeze (the cgroup's own wish, "0\n" or "1\n"),
+//     cgroup.events ("populated N\nfrozen N\n"), and cgroup.stat.local,
+//     whose frozen_usec is time, which the model does not keep: for it
+//     ReadFile returns no data, only the errno. cgroup.kill cannot be read:
+//     EINVAL.
+//
+// ENOENT for no such file, EISDIR for a cgroup. It is pure.
 func (m *Model) ReadFile(path string) ([]byte, syscall.Errno) {
-	c, name, err := m.lookupFile(path)
+	c, f, err := m.lookupFile(path)
 	if err != 0 {
 		return nil, err
 	}
-	if name == "tasks" {
+	if !f.read {
+		return nil, syscall.EINVAL
+	}
+	g := &m.cgroups[c]
+	var s string
+	switch f.name {
+	case "tasks", "cgroup.procs":
 		var b []byte
 		for _, pid := range m.pids(c) {
 			b = strconv.AppendInt(b, int64(pid), 10)
 			b = append(b, '\n')
 		}
 		return b, 0
+	case "freezer.state":
+		st := m.state(c)
+		s = st.String()
+		if m.version == V1 && st == Running {
+			s = "THAWED"
+		}
+	case "freezer.self_freezing", "cgroup.freeze":
+		s = flagLine01(g.self)
+	case "freezer.parent_freezing":
+		s = flagLine01(g.parentBit)
+	case "cgroup.events":
+		ev := m.events(c)
+		s = "populated " + flagLine01(ev.Populated) + "\nfrozen " + flagLine01(ev.Frozen)
+	case "cgroup.stat.local":
+		return nil, 0
 	}
-	s, _ := m.State(c)
-	return []byte(s.String() + "\n"), 0
+	return []byte(s + "\n"), 0
 }
 
-// WriteFile models [Hierarchy.WriteFile] of a control file, trailing white
-// space stripped: "FROZEN" or "RUNNING" to freezer.state (EIO for anything
-// else), a PID to tasks (EINVAL for a non-number, ESRCH for no such task, and
-// the errors of [Model.Attach]); E2BIG for 4096 bytes or more. It is pure.
+// WriteFile models [Hierarchy.WriteFile] of a control file: EINVAL for a
+// read-only file, E2BIG for a write longer than the version takes (the
+// patch: 4096 bytes or more; V1 and V2: more than 4096). Then:
+//
+//   - a tasks file: a PID, trailing white space stripped (EINVAL for
+//     anything but digits, ESRCH for no such task, and the errors of
+//     [Model.Attach]);
+//   - the patch's freezer.state: trailing white space stripped, "FROZEN" or
+//     "RUNNING" (EIO for anything else);
+//   - V1's freezer.state: white space stripped from both ends as the
+//     kernel's strstrip does (the ASCII white space bytes, and 0xA0),
+//     "FROZEN" or "THAWED" (EINVAL for anything else);
+//   - V2's cgroup.freeze: a number as the kernel's kstrtoint reads it, base
+//     0, after strstrip (decimal, 0x hex, 0 octal, a sign: EINVAL for
+//     anything else, ERANGE beyond an int), which must be 0 or 1 (ERANGE);
+//   - V2's cgroup.kill: likewise, and only 1 (ERANGE).
+//
+// An empty write to a freezer file of V1 or V2 does nothing. It is pure.
 func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
-	c, name, err := m.lookupFile(path)
+	c, f, err := m.lookupFile(path)
 	if err != 0 {
 		return err
 	}
-	if len(data) >= maxWrite {
+	switch {
+	case !f.write:
+		return syscall.EINVAL
+	case len(data) > m.rules.maxWrite:
 		return syscall.E2BIG
+	case len(data) == 0 && m.version != Patch2008 && !slices.Contains(m.rules.taskFiles, f.name):
+		return 0
 	}
-	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
-	if name == "freezer.state" {
-		switch s {
+	switch f.name {
+	case "freezer.state":
+		if m.version == V1 {
+			switch string(strstrip(data)) {
+			case "THAWED":
+				return m.Thaw(c)
+			case "FROZEN":
+				return m.Freeze(c)
+			}
+			return syscall.EINVAL
+		}
+		switch string(bytes.TrimRight(data, " \t\n\v\f\r")) {
 		case "RUNNING":
 			return m.Thaw(c)
 		case "FROZEN":
 			return m.Freeze(c)
 		}
 		return syscall.EIO
+	case "cgroup.freeze", "cgroup.kill":
+		n, err := parseInt(data)
+		switch {
+		case err != nil:
+			return errnoOf(err)
+		case f.name == "cgroup.kill" && n != 1, n != 0 && n != 1:
+			return syscall.ERANGE
+		case f.name == "cgroup.kill":
+			m.killCgroup(c)
+			return 0
+		}
+		return m.change(c, n == 1)
+	}
+	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return syscall.EINVAL
 	}
 	pid, perr := strconv.Atoi(s)
-	if perr != nil || pid < 0 || s == "" || s[0] == '+' {
+	if perr != nil {
 		return syscall.EINVAL
 	}
 	if !m.live(pid) {
@@ -1020,7 +1760,7 @@ func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 // [Model.ThawProcesses] does and returns ETIMEDOUT, standing for the error
 // wrapping the context's error. EBUSY while a suspend is in effect. While it
 // is, tasks forked get a request, a thaw of a cgroup leaves its tasks frozen,
-// and a task moved out of a FREEZING cgroup keeps its request. It is pure.
+// and a task moved out of a freezing cgroup keeps its request. It is pure.
 func (m *Model) FreezeProcesses() syscall.Errno {
 	if m.suspending {
 		return syscall.EBUSY
@@ -1042,20 +1782,15 @@ func (m *Model) FreezeProcesses() syscall.Errno {
 }
 
 // ThawProcesses models [Hierarchy.ThawProcesses]: the suspend ends, and every
-// task is thawed except those in FREEZING or FROZEN cgroups (a stored state,
-// as the library's cgroup_freezing_or_frozen reads it), so resume never
-// undoes a cgroup freeze. It is pure.
+// task is thawed except those in cgroups a freeze is in effect on (the
+// patch's stored FREEZING or FROZEN, V1's freezing flags, V2's effective
+// freeze), so resume never undoes a cgroup freeze. It is pure.
 func (m *Model) ThawProcesses() {
 	m.suspending = false
 	for pid := 1; pid <= len(m.tasks); pid++ {
-		if !m.live(pid) {
-			continue
+		if m.live(pid) && !m.freezing(m.task(pid).cgroup) {
+			m.thawTask(pid)
 		}
-		c := m.task(pid).cgroup
-		if c != RootCgroup && m.cgroups[c].state != Running {
-			continue
-		}
-		m.thawTask(pid)
 	}
 	m.settle()
 }

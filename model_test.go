@@ -2,6 +2,7 @@ package freezer_test
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -37,6 +38,12 @@ func errnoString(e syscall.Errno) string {
 		return "E2BIG"
 	case syscall.ETIMEDOUT:
 		return "ETIMEDOUT"
+	case syscall.ERANGE:
+		return "ERANGE"
+	case syscall.EINTR:
+		return "EINTR"
+	case syscall.ENAMETOOLONG:
+		return "ENAMETOOLONG"
 	}
 	return fmt.Sprintf("errno %d", int(e))
 }
@@ -70,7 +77,9 @@ func ExampleModel() {
 	fmt.Println("move worker:", errnoString(m.Attach(freezer.RootCgroup, worker)))
 	fmt.Println("thaw:", errnoString(m.Thaw(jobs)))
 	show("after thaw")
-	fmt.Printf("%+v\n", m.Snapshot().Cgroups)
+	for _, c := range m.Snapshot().Cgroups {
+		fmt.Printf("%s %v %v\n", c.Path, c.State, c.PIDs)
+	}
 	// Output:
 	// start                  jobs RUNNING   worker R frozen=false freezing=false  sleeper S frozen=false freezing=false
 	// freeze: ok
@@ -79,7 +88,8 @@ func ExampleModel() {
 	// move worker: EBUSY
 	// thaw: ok
 	// after thaw             jobs RUNNING   worker R frozen=false freezing=false  sleeper S frozen=false freezing=false
-	// [{Path:/ State:RUNNING PIDs:[]} {Path:/jobs State:RUNNING PIDs:[1 2]}]
+	// / RUNNING []
+	// /jobs RUNNING [1 2]
 }
 
 // ExampleModel_stop shows why the freezer is not SIGSTOP: a stopped task
@@ -112,6 +122,36 @@ func ExampleModel_stop() {
 	// thawed             RUNNING  T frozen=false freezing=false
 	// continued          FROZEN   D frozen=true freezing=false
 	// thawed again       RUNNING  R frozen=false freezing=false
+}
+
+// ExampleNewModelFor shows what the later kernels changed, in their models: a
+// freeze covers the subtree, a child's own thaw does not undo its parent's,
+// and v2 reports a frozen cgroup in cgroup.events and kills a frozen task at
+// once.
+func ExampleNewModelFor() {
+	for _, v := range []freezer.Version{freezer.V1, freezer.V2} {
+		m := freezer.NewModelFor(v)
+		a, _ := m.MkdirPath("/a")
+		b, _ := m.MkdirPath("/a/b")
+		pid, _ := m.Spawn(b, "worker", false)
+		m.Wait(pid)
+		m.Freeze(a)
+		m.Thaw(b)
+		st, _ := m.State(b)
+		self, _ := m.SelfFreezing(b)
+		parent, _ := m.ParentFreezing(b)
+		ev, _ := m.Events(b)
+		ti, _ := m.Task(pid)
+		fmt.Printf("%v: /a/b %v self=%v parent=%v %+v, worker %c\n", v, st, self, parent, ev, ti.Stat.State)
+		m.Kill(pid)
+		ti, _ = m.Task(pid)
+		fmt.Printf("%v: after kill, worker %c; cgroup.kill: %s\n", v, ti.Stat.State, errnoString(m.KillCgroup(a)))
+	}
+	// Output:
+	// v1: /a/b FROZEN self=false parent=true {Populated:true Frozen:true}, worker D
+	// v1: after kill, worker D; cgroup.kill: ENOENT
+	// v2: /a/b FROZEN self=false parent=true {Populated:true Frozen:true}, worker S
+	// v2: after kill, worker Z; cgroup.kill: ok
 }
 
 // modelStat returns the model's Stat of pid or fails the test.
@@ -481,6 +521,11 @@ func TestModelClone(t *testing.T) {
 	if st := modelStat(t, c, p); !st.Frozen {
 		t.Errorf("clone's task not frozen: %+v", st)
 	}
+	for _, v := range mvtVersions {
+		if got := freezer.NewModelFor(v).Clone().Version(); got != v {
+			t.Errorf("NewModelFor(%v).Clone().Version() = %v", v, got)
+		}
+	}
 }
 
 // TestModelMisuse checks that the model panics when told a task does what it
@@ -496,6 +541,7 @@ func TestModelMisuse(t *testing.T) {
 		"Fork parked":        func() { m.Fork(p, "c") },
 		"Ready not waiting":  func() { m.Ready(p) },
 		"Exit unknown":       func() { m.Exit(99) },
+		"unknown version":    func() { freezer.NewModelFor(freezer.V2 + 1) },
 	} {
 		func() {
 			defer func() {
@@ -505,5 +551,431 @@ func TestModelMisuse(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// mvtVersions are the versions the model covers, in Version order.
+var mvtVersions = []freezer.Version{freezer.Patch2008, freezer.V1, freezer.V2}
+
+// mvt drives one version's model for TestModelVersionTable, failing the test
+// on a step that must not fail, and describes what it sees in short words.
+type mvt struct {
+	t *testing.T
+	m *freezer.Model
+}
+
+func (x mvt) mkdir(path string) freezer.CgroupID {
+	x.t.Helper()
+	c, err := x.m.MkdirPath(path)
+	if err != 0 {
+		x.t.Fatalf("mkdir %s: %s", path, errnoString(err))
+	}
+	return c
+}
+
+func (x mvt) spawn(c freezer.CgroupID, noFreeze bool) int {
+	x.t.Helper()
+	pid, err := x.m.Spawn(c, "t", noFreeze)
+	if err != 0 {
+		x.t.Fatalf("spawn in %s: %s", x.m.Path(c), errnoString(err))
+	}
+	return pid
+}
+
+// stateFile is the file Freeze writes: freezer.state, or v2's cgroup.freeze.
+func (x mvt) stateFile() string {
+	if x.m.Version() == freezer.V2 {
+		return "cgroup.freeze"
+	}
+	return "freezer.state"
+}
+
+func (x mvt) letter(pid int) string { return string(modelStat(x.t, x.m, pid).State) }
+
+func (x mvt) frozen(pid int) string {
+	return fmt.Sprintf("frozen=%v", modelStat(x.t, x.m, pid).Frozen)
+}
+
+func (x mvt) state(c freezer.CgroupID) string {
+	s, err := x.m.State(c)
+	if err != 0 {
+		return errnoString(err)
+	}
+	return s.String()
+}
+
+func (x mvt) events(c freezer.CgroupID) string {
+	ev, err := x.m.Events(c)
+	if err != 0 {
+		return errnoString(err)
+	}
+	return fmt.Sprintf("populated=%v frozen=%v", ev.Populated, ev.Frozen)
+}
+
+func (x mvt) read(path string) string {
+	b, err := x.m.ReadFile(path)
+	if err != 0 {
+		return errnoString(err)
+	}
+	return fmt.Sprintf("%q", b)
+}
+
+func (x mvt) write(path, data string) string {
+	return errnoString(x.m.WriteFile(path, []byte(data)))
+}
+
+// TestModelVersionTable checks the model of each version against the rows of
+// DESIGN.md's version table (and the paragraphs after it) that the model
+// covers: each row plays a small scenario in each version and describes what
+// it sees; want gives the patch's, v1's and v2's description.
+func TestModelVersionTable(t *testing.T) {
+	files := []string{"tasks", "cgroup.procs", "freezer.state", "freezer.self_freezing", "freezer.parent_freezing",
+		"cgroup.freeze", "cgroup.events", "cgroup.kill", "cgroup.stat.local"}
+	rows := []struct {
+		row  string
+		play func(x mvt) string
+		want [3]string
+	}{{
+		row: "files of a non-root cgroup, and of the root",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			var out []string
+			for _, dir := range []string{"/a/", "/"} {
+				have := dir + ":"
+				for _, f := range files {
+					if _, err := x.m.ReadFile(dir + f); err != syscall.ENOENT {
+						have += " " + f
+					}
+				}
+				out = append(out, have)
+			}
+			return strings.Join(out, "; ")
+		},
+		want: [3]string{
+			"/a/: tasks freezer.state; /: tasks",
+			"/a/: tasks cgroup.procs freezer.state freezer.self_freezing freezer.parent_freezing; /: tasks cgroup.procs",
+			"/a/: cgroup.procs cgroup.freeze cgroup.events cgroup.kill cgroup.stat.local; /: cgroup.procs",
+		},
+	}, {
+		row: "a new cgroup reads",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			out := x.read("/a/" + x.stateFile())
+			if x.m.Version() == freezer.V2 {
+				out += " " + x.read("/a/cgroup.events")
+			}
+			return out
+		},
+		want: [3]string{`"RUNNING\n"`, `"THAWED\n"`, `"0\n" "populated 0\nfrozen 0\n"`},
+	}, {
+		row: "hierarchy: a freeze of /a, then a thaw of /a/b, then of /a",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			b := x.mkdir("/a/b")
+			pid := x.spawn(b, false)
+			x.m.Wait(pid)
+			x.m.Freeze(b - 1)
+			out := x.state(b) + " " + x.letter(pid)
+			x.m.Thaw(b)
+			out += "; " + x.state(b) + " " + x.letter(pid)
+			x.m.Thaw(b - 1)
+			return out + "; " + x.state(b) + " " + x.letter(pid)
+		},
+		want: [3]string{"RUNNING S; RUNNING S; RUNNING S", "FROZEN D; FROZEN D; RUNNING S", "FROZEN S; FROZEN S; RUNNING S"},
+	}, {
+		row: "invalid writes",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			var out []string
+			for _, data := range []string{"FREEZING", "frozen", " FROZEN\n", "", "\n", "THAWED", "1", "0x1", "+1",
+				" 01 ", "1 2", "true", "2", "-1", "99999999999"} {
+				out = append(out, x.write("/a/"+x.stateFile(), data))
+			}
+			return strings.Join(out, " ")
+		},
+		want: [3]string{
+			"EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO EIO",
+			"EINVAL EINVAL ok ok EINVAL ok EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL",
+			"EINVAL EINVAL EINVAL ok EINVAL EINVAL ok ok ok ok EINVAL EINVAL ERANGE ERANGE ERANGE",
+		},
+	}, {
+		row: "white space: 0xA0 alone, U+00A0, and \\v...\\r around a freeze",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			word := map[freezer.Version]string{freezer.Patch2008: "FROZEN", freezer.V1: "FROZEN", freezer.V2: "1"}[x.m.Version()]
+			var out []string
+			for _, data := range []string{word + "\xa0", word + "\u00a0", "\v" + word + "\r"} {
+				out = append(out, x.write("/a/"+x.stateFile(), data))
+			}
+			return strings.Join(out, " ")
+		},
+		want: [3]string{"EIO EIO EIO", "ok EINVAL ok", "ok EINVAL ok"},
+	}, {
+		row: "too long: a thaw padded to 4095, 4096 and 4097 bytes",
+		play: func(x mvt) string {
+			x.mkdir("/a")
+			word := map[freezer.Version]string{freezer.Patch2008: "RUNNING", freezer.V1: "THAWED", freezer.V2: "0"}[x.m.Version()]
+			var out []string
+			for _, n := range []int{4095, 4096, 4097} {
+				out = append(out, x.write("/a/"+x.stateFile(), word+strings.Repeat(" ", n-len(word))))
+			}
+			return strings.Join(out, " ")
+		},
+		want: [3]string{"ok E2BIG E2BIG", "ok ok E2BIG", "ok ok E2BIG"},
+	}, {
+		row: "a task that cannot freeze now (D), then wakes",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, false)
+			x.m.WaitUninterruptible(pid)
+			out := errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.events(a)
+			x.m.Ready(pid)
+			return out + "; " + x.state(a) + " " + x.letter(pid)
+		},
+		want: [3]string{
+			"EBUSY FREEZING populated=true frozen=false; FROZEN D",
+			"ok FREEZING populated=true frozen=false; FROZEN D",
+			"ok FREEZING populated=true frozen=false; FROZEN S",
+		},
+	}, {
+		row: "a NoFreeze task",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, true)
+			return errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.events(a) + " " + x.letter(pid)
+		},
+		want: [3]string{
+			"EBUSY FREEZING populated=true frozen=false R",
+			"ok FROZEN populated=true frozen=true R",
+			"ok FREEZING populated=true frozen=false R",
+		},
+	}, {
+		row: "kill of a frozen task, then a thaw",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, false)
+			x.m.Wait(pid)
+			x.m.Freeze(a)
+			out := x.letter(pid)
+			x.m.Kill(pid)
+			out += " " + x.letter(pid) + " " + x.events(a)
+			x.m.Thaw(a)
+			return out + "; " + x.letter(pid)
+		},
+		want: [3]string{
+			"D D populated=true frozen=true; Z",
+			"D D populated=true frozen=true; Z",
+			"S Z populated=false frozen=true; Z",
+		},
+	}, {
+		row: "a stopped task, then a freeze, then a thaw",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, false)
+			x.m.Stop(pid)
+			x.m.TryToFreeze(pid)
+			out := x.letter(pid)
+			x.m.Freeze(a)
+			out += " " + x.state(a) + " " + x.letter(pid)
+			x.m.Thaw(a)
+			return out + "; " + x.letter(pid)
+		},
+		want: [3]string{"T FROZEN T; T", "T FROZEN D; T", "T FROZEN T; T"},
+	}, {
+		row: "stop of a frozen task, then a thaw",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, false)
+			x.m.Wait(pid)
+			x.m.Freeze(a)
+			x.m.Stop(pid)
+			out := x.letter(pid) + " " + x.frozen(pid)
+			x.m.Thaw(a)
+			return out + "; " + x.letter(pid)
+		},
+		want: [3]string{"D frozen=true; T", "D frozen=true; T", "S frozen=true; T"},
+	}, {
+		row: "trace of a frozen task, then an untrace",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(a, false)
+			x.m.Wait(pid)
+			x.m.Freeze(a)
+			x.m.Trace(pid)
+			out := x.letter(pid) + " " + x.frozen(pid) + " " + x.state(a)
+			x.m.Untrace(pid)
+			return out + "; " + x.letter(pid) + " " + x.frozen(pid)
+		},
+		want: [3]string{"D frozen=true FROZEN; D frozen=true", "D frozen=true FROZEN; D frozen=true", "t frozen=false FROZEN; S frozen=true"},
+	}, {
+		row: "a kill, a ptrace interrupt or a stop, and a freeze request, pending at a safe point; then a thaw",
+		play: func(x mvt) string {
+			var out []string
+			for i, signal := range []func(int){x.m.Kill, x.m.Trace, x.m.Stop} {
+				c := x.mkdir(fmt.Sprintf("/c%d", i))
+				pid := x.spawn(c, false)
+				signal(pid)
+				x.m.Freeze(c)
+				x.m.TryToFreeze(pid)
+				got := x.letter(pid) + " " + x.frozen(pid)
+				x.m.Thaw(c)
+				out = append(out, got+" "+x.letter(pid))
+			}
+			return strings.Join(out, "; ")
+		},
+		want: [3]string{
+			"D frozen=true Z; D frozen=true t; D frozen=true T",
+			"D frozen=true Z; D frozen=true t; D frozen=true T",
+			"Z frozen=false Z; t frozen=false t; S frozen=true T",
+		},
+	}, {
+		row: "move of a running task into a frozen cgroup, then its safe point",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			x.m.Freeze(a)
+			pid := x.spawn(freezer.RootCgroup, false)
+			out := errnoString(x.m.Attach(a, pid)) + " " + x.state(a)
+			x.m.TryToFreeze(pid)
+			return out + "; " + x.state(a) + " " + modelStat(x.t, x.m, pid).Cgroup
+		},
+		want: [3]string{"EBUSY FROZEN; FROZEN /", "ok FREEZING; FROZEN /a", "ok FREEZING; FROZEN /a"},
+	}, {
+		row: "move of a frozen task out, to a running cgroup and to a frozen one",
+		play: func(x mvt) string {
+			a, b, c := x.mkdir("/a"), x.mkdir("/b"), x.mkdir("/c")
+			p, q := x.spawn(a, false), x.spawn(a, false)
+			x.m.Wait(p)
+			x.m.Wait(q)
+			x.m.Freeze(a)
+			x.m.Freeze(c)
+			out := errnoString(x.m.Attach(b, p)) + " " + x.letter(p) + " " + x.frozen(p)
+			return out + "; " + errnoString(x.m.Attach(c, q)) + " " + x.frozen(q) + " " + modelStat(x.t, x.m, q).Cgroup
+		},
+		want: [3]string{
+			"EBUSY D frozen=true; EBUSY frozen=true /a",
+			"ok S frozen=false; ok frozen=true /c",
+			"ok S frozen=false; ok frozen=true /c",
+		},
+	}, {
+		row: "mkdir under a frozen parent",
+		play: func(x mvt) string {
+			x.m.Freeze(x.mkdir("/a"))
+			b := x.mkdir("/a/b")
+			self, _ := x.m.SelfFreezing(b)
+			parent, _ := x.m.ParentFreezing(b)
+			return fmt.Sprintf("%s self=%v parent=%v %s %s", x.state(b), self, parent, x.events(b), x.read("/a/b/"+x.stateFile()))
+		},
+		want: [3]string{
+			`RUNNING self=false parent=false populated=false frozen=false "RUNNING\n"`,
+			`FROZEN self=false parent=true populated=false frozen=true "FROZEN\n"`,
+			`FROZEN self=false parent=true populated=false frozen=true "0\n"`,
+		},
+	}, {
+		row: "rmdir of a frozen empty cgroup",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			x.m.Freeze(a)
+			return x.state(a) + " " + errnoString(x.m.RmdirPath("/a")) + " " + x.state(a)
+		},
+		want: [3]string{"FROZEN ok ENODEV", "FROZEN ok ENODEV", "FROZEN ok ENODEV"},
+	}, {
+		row: "populated: a task in the subtree",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			pid := x.spawn(x.mkdir("/a/b"), false)
+			out := x.events(a)
+			x.m.Exit(pid)
+			return out + "; " + x.events(a)
+		},
+		want: [3]string{
+			"populated=true frozen=false; populated=false frozen=false",
+			"populated=true frozen=false; populated=false frozen=false",
+			"populated=true frozen=false; populated=false frozen=false",
+		},
+	}, {
+		row: "cgroup.kill: Kill, a write of 0, a read, a write of 1",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			p := x.spawn(a, false)
+			x.m.Wait(p)
+			q := x.spawn(x.mkdir("/a/b"), true)
+			x.m.Wait(q)
+			x.m.Freeze(a)
+			return errnoString(x.m.KillCgroup(freezer.RootCgroup)) + " " + x.write("/a/cgroup.kill", "0") + " " +
+				x.read("/a/cgroup.kill") + " " + x.write("/a/cgroup.kill", "1\n") + " " + x.letter(p) + x.letter(q)
+		},
+		want: [3]string{"ENOENT ENOENT ENOENT ENOENT DS", "ENOENT ENOENT ENOENT ENOENT DS", "ENOENT ERANGE EINVAL ok ZZ"},
+	}, {
+		row: "fork by a task with a kill pending",
+		play: func(x mvt) string {
+			pid := x.spawn(x.mkdir("/a"), false)
+			x.m.Kill(pid)
+			_, err := x.m.Fork(pid, "child")
+			return errnoString(err) + " " + x.letter(pid)
+		},
+		want: [3]string{"ok Z", "EINTR Z", "EINTR Z"},
+	}, {
+		row: "freeze of a task in a vfork wait, then its child exits",
+		play: func(x mvt) string {
+			a := x.mkdir("/a")
+			parent := x.spawn(a, false)
+			child, _ := x.m.Vfork(parent, "child")
+			x.m.Attach(x.mkdir("/b"), child)
+			out := errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.letter(parent)
+			x.m.Exit(child)
+			return out + "; " + x.state(a) + " " + x.letter(parent) + " " + x.frozen(parent)
+		},
+		want: [3]string{"ok FROZEN D; FROZEN D frozen=true", "ok FROZEN D; FROZEN D frozen=true", "ok FROZEN D; FROZEN S frozen=true"},
+	}}
+	for _, r := range rows {
+		for i, v := range mvtVersions {
+			t.Run(r.row+"/"+v.String(), func(t *testing.T) {
+				got := r.play(mvt{t, freezer.NewModelFor(v)})
+				if got != r.want[i] {
+					t.Errorf("got  %s\nwant %s", got, r.want[i])
+				}
+			})
+		}
+	}
+}
+
+// TestModelCgroupFreezeParse checks the v2 model's reading of cgroup.freeze
+// against the kernel's kstrtoint(strstrip(buf), 0): "0x" hex (only when a
+// hex digit follows), "0" octal, decimal, a sign, and nothing else; ERANGE
+// for a 64-bit overflow (before any trailing garbage) or a value out of int
+// range, and for any number but 0 and 1.
+func TestModelCgroupFreezeParse(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		want syscall.Errno
+		self bool // cgroup.freeze afterwards, from 0
+	}{
+		{"1", 0, true}, {"0", 0, false}, {" 1\n", 0, true}, {"\t+1 ", 0, true}, {"0x1", 0, true}, {"0X1", 0, true},
+		{"01", 0, true}, {"00", 0, false}, {"-0", 0, false}, {"+0x1", 0, true}, {"", 0, false},
+		{"0b1", syscall.EINVAL, false}, {"0o1", syscall.EINVAL, false}, {"0_1", syscall.EINVAL, false},
+		{"1_0", syscall.EINVAL, false}, {"0x_1", syscall.EINVAL, false}, {"0x", syscall.EINVAL, false},
+		{"0xg", syscall.EINVAL, false}, {"08", syscall.EINVAL, false}, {"0x1g", syscall.EINVAL, false},
+		{"-+1", syscall.EINVAL, false}, {"+-1", syscall.EINVAL, false}, {"-", syscall.EINVAL, false},
+		{"1 2", syscall.EINVAL, false}, {"\n", syscall.EINVAL, false}, {"true", syscall.EINVAL, false},
+		{"4294967296x", syscall.EINVAL, false}, {"1\n2", syscall.EINVAL, false},
+		{"2", syscall.ERANGE, false}, {"-1", syscall.ERANGE, false}, {"2147483647", syscall.ERANGE, false},
+		{"2147483648", syscall.ERANGE, false}, {"-2147483649", syscall.ERANGE, false},
+		{"0xffffffffffffffff", syscall.ERANGE, false}, {"0x10000000000000000", syscall.ERANGE, false},
+		{"99999999999999999999x", syscall.ERANGE, false},
+		{"\xa01\xa0", 0, true}, {"1\u00a0", syscall.EINVAL, false}, {"\u20031", syscall.EINVAL, false},
+		{"0\u0085", syscall.EINVAL, false},
+	} {
+		m := freezer.NewModelFor(freezer.V2)
+		a, _ := m.Mkdir(freezer.RootCgroup, "a")
+		wantErrno(t, fmt.Sprintf("write %q", tc.data), m.WriteFile("/a/cgroup.freeze", []byte(tc.data)), tc.want)
+		if self, _ := m.SelfFreezing(a); self != tc.self {
+			t.Errorf("write %q: cgroup.freeze %v, want %v", tc.data, self, tc.self)
+		}
+		// cgroup.kill reads numbers the same way, and takes only 1.
+		want := tc.want
+		if want == 0 && tc.data != "" && !tc.self {
+			want = syscall.ERANGE // a 0
+		}
+		wantErrno(t, fmt.Sprintf("write %q to cgroup.kill", tc.data), m.WriteFile("/a/cgroup.kill", []byte(tc.data)), want)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,8 +27,10 @@ import (
 
 // TestModelStateMachine drives a real hierarchy and the pure freezer.Model
 // with the same random operations (rapid's state-machine testing) and, after
-// every step, compares everything observable: each cgroup's state, path and
-// tasks file, each task's Stat, and each operation's errno.
+// every step, compares everything observable: each cgroup's state, path,
+// SelfFreezing, ParentFreezing, Events and tasks file, each task's Stat, and
+// each operation's errno. It runs once per Version, as the subtests
+// "patch2008", "v1" and "v2", each with the same budget.
 //
 // Determinism: every check runs in a testing/synctest bubble (rapid.SyncTest)
 // that holds the hierarchy and all its tasks. A task's function is a small
@@ -38,45 +42,54 @@ import (
 // which tasks run their own code and may take a command; no hand-shake is
 // needed, and an operation that parks a task simply leaves it parked.
 //
-// Runs: by default -rapid.checks (100) checks of at least 50 steps each:
-// rapid's Repeat draws a number of steps averaging -rapid.steps (30), and the
-// test calls it again until 50 have run. FREEZER_RAPID_LONG=1 raises the
-// checks to 10,000 (as -rapid.checks=10000 does). With -short, rapid runs a
-// fifth of the checks, and each runs at least 20 steps.
+// Runs: by default -rapid.checks (100) checks of at least 50 steps each, per
+// version: rapid's Repeat draws a number of steps averaging -rapid.steps
+// (30), and the test calls it again until 50 have run. FREEZER_RAPID_LONG=1
+// raises the checks to 10,000 per version (as -rapid.checks=10000 does).
+// With -short, rapid runs a fifth of the checks, and each runs at least 20
+// steps. The default run of the three versions takes a few seconds, and
+// about 20 under -race on 2 CPUs.
 //
 // Failing cases: every step is logged as a line of the script language of
 // TestModelRegressions, so the log of a failing case, which rapid prints, is
 // a regression test once saved in testdata/rapid/NAME.txt. (rapid also saves
-// its own fail file in testdata/rapid/TestModelStateMachine/ and replays it
-// while it still fails; once the bug is fixed it reports the file as no
-// longer valid, so the scripts are what is kept.)
+// its own fail file in testdata/rapid/TestModelStateMachine_VERSION/ and
+// replays it while it still fails; once the bug is fixed it reports the file
+// as no longer valid, so the scripts are what is kept.) A script of a version other than the patch's starts with a line
+// "version v1" or "version v2", which the log's first line gives.
 func TestModelStateMachine(t *testing.T) {
 	rmLongMode(t)
-	var cov rmCoverage
-	rapid.Check(t, func(rt *rapid.T) {
-		cov.checks++
-		rapid.SyncTest(rt, func(rt *rapid.T) {
-			sm := newRMMachine(rt)
-			sm.cov = &cov
-			minSteps := rmSteps
-			if testing.Short() {
-				minSteps = rmShortSteps
-			}
-			actions := sm.actions()
-			for sm.steps < minSteps {
-				rt.Repeat(actions)
-			}
-			cov.steps += sm.steps
+	for _, v := range []freezer.Version{freezer.Patch2008, freezer.V1, freezer.V2} {
+		t.Run(v.String(), func(t *testing.T) {
+			var cov rmCoverage
+			rapid.Check(t, func(rt *rapid.T) {
+				cov.checks++
+				rapid.SyncTest(rt, func(rt *rapid.T) {
+					sm := newRMMachine(rt, v)
+					sm.cov = &cov
+					minSteps := rmSteps
+					if testing.Short() {
+						minSteps = rmShortSteps
+					}
+					actions := sm.actions()
+					for sm.steps < minSteps {
+						rt.Repeat(actions)
+					}
+					cov.steps += sm.steps
+				})
+			})
+			t.Logf("%d checks, %d steps; steps that saw: %v", cov.checks, cov.steps, cov.seen)
 		})
-	})
-	t.Logf("%d checks, %d steps; steps that saw: %v", cov.checks, cov.steps, cov.seen)
+	}
 }
 
 // TestModelRegressions replays the scripts in testdata/rapid/*.txt: failing
-// cases TestModelStateMachine found, kept as regression tests. Each runs in a
-// synctest bubble against the real hierarchy and the model, with the same
-// checks after every step. A script has one step a line, as the state
-// machine logs them; '#' starts a comment.
+// cases TestModelStateMachine found, kept as regression tests, and
+// hand-written scenarios. Each runs in a synctest bubble against the real
+// hierarchy and the model, with the same checks after every step. A script
+// has one step a line, as the state machine logs them; '#' starts a comment.
+// Its first line may name the version ("version v1"); without one it is the
+// patch's.
 func TestModelRegressions(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "rapid", "*.txt"))
 	if err != nil {
@@ -87,9 +100,9 @@ func TestModelRegressions(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			steps := rmReadScript(t, file)
+			v, steps := rmReadScript(t, file)
 			synctest.Test(t, func(t *testing.T) {
-				sm := newRMMachine(t)
+				sm := newRMMachine(t, v)
 				sm.check()
 				for _, st := range steps {
 					sm.run(st)
@@ -215,7 +228,9 @@ func (d *rmTask) run(t *freezer.Task) {
 //	remove C             Cgroup.Remove
 //	mkdirpath "path"     Hierarchy.Mkdir; rmdirpath "path": Hierarchy.Rmdir
 //	freeze C, thaw C, state C, freezecontext C, waitfrozen C
+//	selffreezing C, parentfreezing C, events C, killcgroup C (Cgroup.Kill)
 //	write "path" "data"  Hierarchy.WriteFile; read "path": Hierarchy.ReadFile
+//	write "path" "data" pad N   the data padded with spaces to N bytes
 //	spawn C [nofreeze]   Cgroup.Spawn; the task gets the next PID
 //	attach C PID         Cgroup.Attach
 //	freezeprocesses, thawprocesses
@@ -229,6 +244,7 @@ type rmStep struct {
 	pid      int
 	s        string // a name or a path
 	data     string
+	pad      int // write: pad data with spaces to this many bytes
 	nofreeze bool
 }
 
@@ -237,6 +253,7 @@ type rmStep struct {
 var rmArgs = map[string]string{
 	"mkdir": "CN", "remove": "C", "mkdirpath": "N", "rmdirpath": "N",
 	"freeze": "C", "thaw": "C", "state": "C", "freezecontext": "C", "waitfrozen": "C",
+	"selffreezing": "C", "parentfreezing": "C", "events": "C", "killcgroup": "C",
 	"write": "ND", "read": "N", "spawn": "CF", "attach": "CP",
 	"freezeprocesses": "", "thawprocesses": "",
 	"kill": "P", "stop": "P", "continue": "P", "trace": "P", "untrace": "P",
@@ -263,7 +280,19 @@ func (st rmStep) String() string {
 			}
 		}
 	}
+	if st.pad > 0 {
+		fmt.Fprintf(&b, " pad %d", st.pad)
+	}
 	return b.String()
+}
+
+// bytes is the data a write step writes.
+func (st rmStep) bytes() []byte {
+	b := []byte(st.data)
+	for len(b) < st.pad {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // rmParseStep parses a line of a script; ok is false for a blank or comment
@@ -325,21 +354,41 @@ func rmParseStep(line string) (st rmStep, ok bool, err error) {
 			st.data = tok
 		}
 	}
+	if st.op == "write" && len(toks) == 2 && toks[0] == "pad" {
+		n, err := strconv.Atoi(toks[1])
+		if err != nil {
+			return st, false, fmt.Errorf("%s: pad: %v", st.op, err)
+		}
+		st.pad, toks = n, nil
+	}
 	if len(toks) > 0 {
 		return st, false, fmt.Errorf("%s: too many arguments", st.op)
 	}
 	return st, true, nil
 }
 
-func rmReadScript(t *testing.T, file string) []rmStep {
+// rmReadScript reads a script: its version (Patch2008 unless its first line
+// is "version NAME") and its steps.
+func rmReadScript(t *testing.T, file string) (freezer.Version, []rmStep) {
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	v := freezer.Patch2008
 	var steps []rmStep
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
+		if name, ok := strings.CutPrefix(sc.Text(), "version "); ok {
+			if n != 1 {
+				t.Fatalf("%s:%d: version must be the first line", file, n)
+			}
+			if v, err = freezer.ParseVersion(strings.TrimSpace(name)); err != nil {
+				t.Fatalf("%s:%d: %v", file, n, err)
+			}
+			continue
+		}
 		st, ok, err := rmParseStep(sc.Text())
 		if err != nil {
 			t.Fatalf("%s:%d: %v", file, n, err)
@@ -351,7 +400,7 @@ func rmReadScript(t *testing.T, file string) []rmStep {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return steps
+	return v, steps
 }
 
 // ---------------------------------------------------------------------------
@@ -367,6 +416,8 @@ type rmTB interface {
 // between them.
 type rmMachine struct {
 	tb      rmTB
+	v       freezer.Version
+	files   *rmFileSet // the version's files and what to write to them
 	h       *freezer.Hierarchy
 	m       *freezer.Model
 	cgroups []*freezer.Cgroup // by model CgroupID
@@ -375,14 +426,26 @@ type rmMachine struct {
 	cov     *rmCoverage
 }
 
-// newRMMachine makes a hierarchy, with lock checks, and its model. It must
-// run inside the synctest bubble; it shuts the hierarchy down at cleanup,
-// still inside the bubble.
-func newRMMachine(tb rmTB) *rmMachine {
+// newRMMachine makes a hierarchy of version v, with lock checks, and its
+// model. It must run inside the synctest bubble; it shuts the hierarchy down
+// at cleanup, still inside the bubble. It logs the version as a script's
+// first line.
+func newRMMachine(tb rmTB, v freezer.Version) *rmMachine {
 	sm := &rmMachine{
-		tb: tb,
-		h:  freezer.New(freezer.WithLockChecks()),
-		m:  freezer.NewModel(),
+		tb:    tb,
+		v:     v,
+		files: &rmFileSets[v],
+		h:     freezer.New(freezer.WithLockChecks(), freezer.WithVersion(v)),
+		m:     freezer.NewModelFor(v),
+	}
+	if got := sm.m.Version(); got != v {
+		tb.Fatalf("NewModelFor(%v).Version() = %v", v, got)
+	}
+	if got := sm.h.Version(); got != v {
+		tb.Fatalf("New(WithVersion(%v)).Version() = %v", v, got)
+	}
+	if v != freezer.Patch2008 {
+		tb.Logf("version %v", v)
 	}
 	sm.cgroups = []*freezer.Cgroup{sm.h.Root()}
 	tb.Cleanup(sm.shutdown)
@@ -561,15 +624,46 @@ func (sm *rmMachine) run(st rmStep) {
 		ctx, cancel := timeout()
 		got = sm.ctxErrno(what, c.WaitFrozen(ctx), false)
 		cancel()
+	case "selffreezing", "parentfreezing":
+		var w, g bool
+		var err error
+		if st.op == "selffreezing" {
+			w, want = m.SelfFreezing(st.c)
+			g, err = c.SelfFreezing()
+		} else {
+			w, want = m.ParentFreezing(st.c)
+			g, err = c.ParentFreezing()
+		}
+		got = sm.errno(what, err)
+		note = strconv.FormatBool(g)
+		if w != g {
+			tb.Fatalf("%s = %v, want %v", what, g, w)
+		}
+	case "events":
+		w, e := m.Events(st.c)
+		g, err := c.Events()
+		want, got = e, sm.errno(what, err)
+		note = fmt.Sprintf("%+v", g)
+		if w != g {
+			tb.Fatalf("%s = %+v, want %+v", what, g, w)
+		}
+	case "killcgroup":
+		want = m.KillCgroup(st.c)
+		got = sm.errno(what, c.Kill())
 	case "write":
-		want = m.WriteFile(st.s, []byte(st.data))
-		got = sm.errno(what, sm.h.WriteFile(st.s, []byte(st.data)))
+		want = m.WriteFile(st.s, st.bytes())
+		got = sm.errno(what, sm.h.WriteFile(st.s, st.bytes()))
 	case "read":
 		b, e := m.ReadFile(st.s)
 		g, err := sm.h.ReadFile(st.s)
 		want, got = e, sm.errno(what, err)
 		note = fmt.Sprintf("%q", g)
-		if string(b) != string(g) {
+		if strings.HasSuffix(st.s, "/cgroup.stat.local") && got == 0 {
+			// Time, which the model does not keep: only its form.
+			if !rmStatLocal.Match(g) {
+				tb.Fatalf("%s = %q, want frozen_usec N", what, g)
+			}
+		} else if string(b) != string(g) {
 			tb.Fatalf("%s = %q, want %q", what, g, b)
 		}
 	case "spawn":
@@ -643,7 +737,9 @@ func (sm *rmMachine) run(st rmStep) {
 	default:
 		tb.Fatalf("unknown step %q", st.op)
 	}
-	sm.checkStillFrozen(what, frozen)
+	if !sm.mayUnfreeze(st) {
+		sm.checkStillFrozen(what, frozen)
+	}
 	sm.quiesce()
 	sm.steps++
 	for _, d := range sm.tasks {
@@ -673,10 +769,30 @@ func (sm *rmMachine) frozenCgroups() []freezer.CgroupID {
 	return ids
 }
 
+// mayUnfreeze reports whether step st may leave a cgroup FROZEN before and
+// after it while it reads otherwise in between, as V1 and V2 allow: a move
+// into a frozen cgroup (V1's FROZEN drops to FREEZING until the task
+// freezes; V2 looks at both cgroups at once), and a kill of a frozen task
+// (V2's frozen goes to 0 until the task has gone).
+func (sm *rmMachine) mayUnfreeze(st rmStep) bool {
+	if sm.v == freezer.Patch2008 {
+		return false
+	}
+	switch st.op {
+	case "attach", "kill", "killcgroup":
+		return true
+	case "write":
+		file := path.Base(st.s)
+		return file == "tasks" || file == "cgroup.procs" || file == "cgroup.kill"
+	}
+	return false
+}
+
 // checkStillFrozen checks that a cgroup FROZEN before a step and after it
 // never read anything else: it reads the real state at once, while the tasks
 // may still be moving (a continued task on its way into the refrigerator, a
-// vfork parent whose child has just exited). FROZEN must be stable.
+// vfork parent whose child has just exited). FROZEN must be stable, except
+// where mayUnfreeze allows.
 func (sm *rmMachine) checkStillFrozen(what string, before []freezer.CgroupID) {
 	for _, id := range before {
 		if s, _ := sm.m.State(id); s != freezer.Frozen {
@@ -750,20 +866,62 @@ func (sm *rmMachine) adopt(id freezer.CgroupID, c *freezer.Cgroup) {
 // Paths, names and data the generators draw from: a small tree, so that
 // names collide, plus control files' names for EEXIST, ENOTDIR and EISDIR.
 var (
-	rmNames      = []string{"a", "b", "tasks"}
-	rmPaths      = []string{"/", "/a", "/b", "/a/a", "/a/b", "/b/a", "/a/a/a", "/c/a", "a/../b", "/a/tasks"}
-	rmStateData  = []string{"FROZEN", "RUNNING", "FROZEN\n", "RUNNING \t\n", "FREEZING", "frozen", " FROZEN", ""}
-	rmTasksData  = []string{"1", "2", "3", "4", "5", "6", "2\n", "0", "-1", "+1", "x", "99"}
-	rmFiles      = []string{"/freezer.state", "/tasks", ""}
+	rmNames      = []string{"a", "b", "tasks", "cgroup.procs"}
+	rmPaths      = []string{"/", "/a", "/b", "/a/a", "/a/b", "/b/a", "/a/a/a", "/c/a", "a/../b", "/a/tasks", "/a/cgroup.procs"}
+	rmTasksData  = []string{"1", "2", "3", "4", "5", "6", "2\n", "0", "-1", "+1", "x", "99", "-0", ""}
 	rmSignalOps  = []string{"kill", "stop", "continue", "trace", "untrace"}
 	rmStateOps   = []string{"freeze", "thaw", "state", "freezecontext", "waitfrozen"}
+	rmCgroupOps  = []string{"selffreezing", "parentfreezing", "events", "killcgroup"}
 	rmCommandOps = []string{"trytofreeze", "wait", "waituninterruptible", "fork", "vfork", "exit"}
+	rmPads       = []int{4095, 4096, 4097} // around the limits: the patch takes 4095 bytes, v1 and v2 4096
+	rmStatLocal  = regexp.MustCompile(`^frozen_usec [0-9]+\n$`)
 )
+
+// rmFileSet is what a version's generators draw from: its files and the data
+// written to them. Each version's list of readable files has some of the
+// other versions' names too, for ENOENT.
+type rmFileSet struct {
+	taskFiles  []string // the files listing tasks, which a PID written moves
+	stateFiles []string // the file Freeze writes, several times, and read-only ones, for EINVAL
+	stateData  []string // what is written to them
+	readFiles  []string // what the Read action reads, "" being the directory
+	killData   []string // what is written to cgroup.kill (V2)
+}
+
+var rmFileSets = [...]rmFileSet{
+	freezer.Patch2008: {
+		taskFiles:  []string{"tasks"},
+		stateFiles: []string{"freezer.state"},
+		stateData:  []string{"FROZEN", "RUNNING", "FROZEN\n", "RUNNING \t\n", "FREEZING", "frozen", " FROZEN", "", "THAWED"},
+		readFiles:  []string{"/freezer.state", "/tasks", "", "/cgroup.procs"},
+	},
+	freezer.V1: {
+		taskFiles:  []string{"tasks", "cgroup.procs"},
+		stateFiles: []string{"freezer.state", "freezer.state", "freezer.state", "freezer.self_freezing", "freezer.parent_freezing"},
+		stateData: []string{"FROZEN", "THAWED", "FROZEN\n", " THAWED \t\n", "\tFROZEN", "FREEZING", "RUNNING",
+			"frozen", "\n", "", "FROZEN THAWED", "THAWED\xa0", "\u00a0FROZEN"},
+		readFiles: []string{"/freezer.state", "/tasks", "/cgroup.procs", "/freezer.self_freezing",
+			"/freezer.parent_freezing", "", "/cgroup.freeze"},
+	},
+	freezer.V2: {
+		taskFiles:  []string{"cgroup.procs"},
+		stateFiles: []string{"cgroup.freeze", "cgroup.freeze", "cgroup.freeze", "cgroup.events", "cgroup.stat.local"},
+		// kstrtoint base 0 after stripping: 1 and 0 in every spelling, and
+		// the ways to be EINVAL or ERANGE.
+		stateData: []string{"1", "0", "1\n", " 0 \n", "0x1", "0X0", "+1", "-0", "01", "00", "", "2", "-1", "1 2",
+			"true", "\n", "0x", "08", "0x1g", "-+1", "4294967297", "-2147483649", "99999999999999999999x", "1\n2",
+			"0b1", "0o1", "0_1", "1_0", "4294967296x", "\xa01", "1\u00a0"},
+		readFiles: []string{"/cgroup.procs", "/cgroup.freeze", "/cgroup.events", "/cgroup.kill",
+			"/cgroup.stat.local", "", "/tasks", "/freezer.state"},
+		killData: []string{"1", "1\n", " 1 ", "0x1", "0", "2", "x", "", "0b1"},
+	},
+}
 
 // actions returns rapid's action map. An action draws a step and runs it; one
 // that cannot run skips before it draws anything (a skip after a draw counts
 // as a rejection, and rapid ends the run after a few).
 func (sm *rmMachine) actions() map[string]func(*rapid.T) {
+	fs := sm.files
 	actions := map[string]func(*rapid.T){
 		"Mkdir": func(rt *rapid.T) {
 			if len(sm.cgroups) >= rmMaxCgroups {
@@ -786,14 +944,22 @@ func (sm *rmMachine) actions() map[string]func(*rapid.T) {
 			op := rapid.SampledFrom(rmStateOps).Draw(rt, "op")
 			sm.run(rmStep{op: op, c: sm.drawCgroup(rt)})
 		},
+		"CgroupOp": func(rt *rapid.T) {
+			op := rapid.SampledFrom(rmCgroupOps).Draw(rt, "op")
+			sm.run(rmStep{op: op, c: sm.drawCgroup(rt)})
+		},
 		"Freeze": func(rt *rapid.T) { sm.run(rmStep{op: "freeze", c: sm.drawCgroup(rt)}) },
 		"Thaw":   func(rt *rapid.T) { sm.run(rmStep{op: "thaw", c: sm.drawCgroup(rt)}) },
 		"WriteState": func(rt *rapid.T) {
-			path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + "/freezer.state"
-			sm.run(rmStep{op: "write", s: path, data: rapid.SampledFrom(rmStateData).Draw(rt, "data")})
+			path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + "/" + rapid.SampledFrom(fs.stateFiles).Draw(rt, "file")
+			st := rmStep{op: "write", s: path, data: rapid.SampledFrom(fs.stateData).Draw(rt, "data")}
+			if rapid.IntRange(0, 15).Draw(rt, "long") == 0 {
+				st.pad = rapid.SampledFrom(rmPads).Draw(rt, "pad")
+			}
+			sm.run(st)
 		},
 		"Read": func(rt *rapid.T) {
-			path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + rapid.SampledFrom(rmFiles).Draw(rt, "file")
+			path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + rapid.SampledFrom(fs.readFiles).Draw(rt, "file")
 			sm.run(rmStep{op: "read", s: path})
 		},
 		"Spawn": func(rt *rapid.T) {
@@ -809,9 +975,18 @@ func (sm *rmMachine) actions() map[string]func(*rapid.T) {
 			if rapid.Bool().Draw(rt, "typed") {
 				sm.run(rmStep{op: "attach", c: sm.drawCgroup(rt), pid: sm.drawPID(rt)})
 			} else {
-				path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + "/tasks"
+				path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + "/" + rapid.SampledFrom(fs.taskFiles).Draw(rt, "file")
 				sm.run(rmStep{op: "write", s: path, data: rapid.SampledFrom(rmTasksData).Draw(rt, "data")})
 			}
+		},
+		"MoveParked": func(rt *rapid.T) {
+			// Moves of frozen, stopped and traced tasks, which v1 and v2
+			// allow and the patch refuses.
+			pids := sm.pidsWhere(func(ti freezer.TaskInfo) bool { return ti.Parked && ti.At != freezer.Exited })
+			if len(pids) == 0 {
+				rt.Skip("no task parked")
+			}
+			sm.run(rmStep{op: "attach", c: sm.drawCgroup(rt), pid: rapid.SampledFrom(pids).Draw(rt, "pid")})
 		},
 		"FreezeProcesses": func(rt *rapid.T) { sm.run(rmStep{op: "freezeprocesses"}) },
 		"ThawProcesses":   func(rt *rapid.T) { sm.run(rmStep{op: "thawprocesses"}) },
@@ -842,6 +1017,16 @@ func (sm *rmMachine) actions() map[string]func(*rapid.T) {
 			}
 			sm.run(rmStep{op: "ready", pid: rapid.SampledFrom(pids).Draw(rt, "pid")})
 		},
+	}
+	if sm.v == freezer.V2 {
+		actions["KillCgroup"] = func(rt *rapid.T) {
+			if rapid.Bool().Draw(rt, "typed") {
+				sm.run(rmStep{op: "killcgroup", c: sm.drawCgroup(rt)})
+				return
+			}
+			path := rapid.SampledFrom(rmPaths).Draw(rt, "path") + "/cgroup.kill"
+			sm.run(rmStep{op: "write", s: path, data: rapid.SampledFrom(fs.killData).Draw(rt, "data")})
+		}
 	}
 	actions[""] = func(*rapid.T) { sm.check() }
 	return actions
@@ -932,6 +1117,27 @@ func (sm *rmMachine) check() {
 		if want != got {
 			tb.Fatalf("%s = %v, want %v", what, got, want)
 		}
+		wantSelf, wantErr := m.SelfFreezing(id)
+		gotSelf, err := c.SelfFreezing()
+		what = fmt.Sprintf("Cgroup(%s).SelfFreezing()", c.Path())
+		sm.same(what, wantErr, sm.errno(what, err))
+		if wantSelf != gotSelf {
+			tb.Fatalf("%s = %v, want %v", what, gotSelf, wantSelf)
+		}
+		wantParent, wantErr := m.ParentFreezing(id)
+		gotParent, err := c.ParentFreezing()
+		what = fmt.Sprintf("Cgroup(%s).ParentFreezing()", c.Path())
+		sm.same(what, wantErr, sm.errno(what, err))
+		if wantParent != gotParent {
+			tb.Fatalf("%s = %v, want %v", what, gotParent, wantParent)
+		}
+		wantEv, wantErr := m.Events(id)
+		gotEv, err := c.Events()
+		what = fmt.Sprintf("Cgroup(%s).Events()", c.Path())
+		sm.same(what, wantErr, sm.errno(what, err))
+		if wantEv != gotEv {
+			tb.Fatalf("%s = %+v, want %+v", what, gotEv, wantEv)
+		}
 	}
 
 	// The whole observable state, from the tree and the task lists.
@@ -950,9 +1156,11 @@ func (sm *rmMachine) check() {
 var rmLetters = cmp.Transformer("letter", func(b byte) string { return string(rune(b)) })
 
 // snapshot observes the real hierarchy: it walks the tree from the root,
-// reads each cgroup's state and tasks file, and takes each task's Stat while
-// iterating the cgroup's tasks, checking that iteration and the tasks file
-// agree.
+// takes each cgroup's State, SelfFreezing, ParentFreezing, Events and tasks
+// file, and each task's Stat while iterating the cgroup's tasks. On the way
+// it checks that the library agrees with itself: iteration and every tasks
+// file list the same tasks, and the freezer's files say what the typed calls
+// say.
 func (sm *rmMachine) snapshot() freezer.Snapshot {
 	tb := sm.tb
 	var s freezer.Snapshot
@@ -960,11 +1168,7 @@ func (sm *rmMachine) snapshot() freezer.Snapshot {
 	walk = func(c *freezer.Cgroup) {
 		cs := freezer.CgroupSnapshot{Path: c.Path()}
 		if c.Parent() != nil {
-			st, err := c.State()
-			if err != nil {
-				tb.Fatalf("Cgroup(%s).State(): %v", c.Path(), err)
-			}
-			cs.State = st
+			cs = sm.cgroupSnapshot(c)
 		}
 		var iterated []int
 		for t := range c.Tasks() {
@@ -972,19 +1176,22 @@ func (sm *rmMachine) snapshot() freezer.Snapshot {
 			s.Tasks = append(s.Tasks, t.Stat())
 		}
 		slices.Sort(iterated)
-		b, err := sm.h.ReadFile(strings.TrimSuffix(c.Path(), "/") + "/tasks")
-		if err != nil {
-			tb.Fatalf("ReadFile(%s/tasks): %v", c.Path(), err)
-		}
-		for _, f := range strings.Fields(string(b)) {
-			pid, err := strconv.Atoi(f)
-			if err != nil {
-				tb.Fatalf("%s/tasks: %q", c.Path(), b)
+		for i, name := range sm.files.taskFiles {
+			b := sm.readFile(c, name)
+			var pids []int
+			for _, f := range strings.Fields(string(b)) {
+				pid, err := strconv.Atoi(f)
+				if err != nil {
+					tb.Fatalf("%s/%s: %q", c.Path(), name, b)
+				}
+				pids = append(pids, pid)
 			}
-			cs.PIDs = append(cs.PIDs, pid)
-		}
-		if !slices.Equal(iterated, cs.PIDs) {
-			tb.Fatalf("%s: Tasks() gives %v, tasks file %v", c.Path(), iterated, cs.PIDs)
+			if !slices.Equal(iterated, pids) {
+				tb.Fatalf("%s: Tasks() gives %v, %s %v", c.Path(), iterated, name, pids)
+			}
+			if i == 0 {
+				cs.PIDs = pids
+			}
 		}
 		s.Cgroups = append(s.Cgroups, cs)
 		for _, k := range c.Children() {
@@ -997,14 +1204,80 @@ func (sm *rmMachine) snapshot() freezer.Snapshot {
 	return s
 }
 
+// cgroupSnapshot takes the freezer's part of a non-root cgroup's snapshot
+// with the typed calls, and checks that its files say the same.
+func (sm *rmMachine) cgroupSnapshot(c *freezer.Cgroup) freezer.CgroupSnapshot {
+	tb := sm.tb
+	cs := freezer.CgroupSnapshot{Path: c.Path()}
+	var err [4]error
+	cs.State, err[0] = c.State()
+	cs.SelfFreezing, err[1] = c.SelfFreezing()
+	cs.ParentFreezing, err[2] = c.ParentFreezing()
+	cs.Events, err[3] = c.Events()
+	for _, e := range err {
+		if e != nil {
+			tb.Fatalf("Cgroup(%s): %v", c.Path(), e)
+		}
+	}
+	flag := func(b bool) string {
+		if b {
+			return "1\n"
+		}
+		return "0\n"
+	}
+	files := map[string]string{}
+	switch sm.v {
+	case freezer.Patch2008:
+		files["freezer.state"] = cs.State.String() + "\n"
+	case freezer.V1:
+		files["freezer.state"] = strings.Replace(cs.State.String(), "RUNNING", "THAWED", 1) + "\n"
+		files["freezer.self_freezing"] = flag(cs.SelfFreezing)
+		files["freezer.parent_freezing"] = flag(cs.ParentFreezing)
+	case freezer.V2:
+		files["cgroup.freeze"] = flag(cs.SelfFreezing)
+		files["cgroup.events"] = "populated " + flag(cs.Events.Populated) + "frozen " + flag(cs.Events.Frozen)
+		if b := sm.readFile(c, "cgroup.stat.local"); !rmStatLocal.Match(b) {
+			tb.Fatalf("%s/cgroup.stat.local: %q", c.Path(), b)
+		}
+	}
+	for name, want := range files {
+		if got := sm.readFile(c, name); string(got) != want {
+			tb.Fatalf("%s/%s reads %q; the typed calls say %q", c.Path(), name, got, want)
+		}
+	}
+	return cs
+}
+
+func (sm *rmMachine) readFile(c *freezer.Cgroup, name string) []byte {
+	p := strings.TrimSuffix(c.Path(), "/") + "/" + name
+	b, err := sm.h.ReadFile(p)
+	if err != nil {
+		sm.tb.Fatalf("ReadFile(%s): %v", p, err)
+	}
+	return b
+}
+
 func (sm *rmMachine) noteCoverage(s freezer.Snapshot) {
 	if sm.cov == nil {
 		return
 	}
 	seen := map[string]bool{}
 	for _, c := range s.Cgroups {
-		if c.Path != "/" {
-			seen[c.State.String()] = true
+		if c.Path == "/" {
+			continue
+		}
+		seen[c.State.String()] = true
+		switch {
+		case c.SelfFreezing && c.ParentFreezing:
+			seen["self and parent freezing"] = true
+		case c.ParentFreezing:
+			seen["parent freezing only"] = true
+		}
+		if c.Events.Frozen && c.State != freezer.Frozen {
+			seen["events frozen, State not Frozen"] = true
+		}
+		if c.State == freezer.Frozen && len(c.PIDs) > 0 {
+			seen["FROZEN with tasks"] = true
 		}
 	}
 	for _, st := range s.Tasks {

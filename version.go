@@ -141,9 +141,9 @@ type taskRules struct {
 	// killFrozen: a kill ends a frozen task at once (v2's fatal signal
 	// breaks the trap) rather than after its thaw.
 	killFrozen bool
-	// signalsFirst: at a safe point a pending kill, stop or ptrace trap is
-	// taken before a freeze request (v2's get_signal order), rather than
-	// after the thaw.
+	// signalsFirst: at a safe point a pending kill or ptrace trap is taken
+	// before a freeze request (v2's get_signal order), rather than after
+	// the thaw.
 	signalsFirst bool
 	// traceFrozen: a ptrace interrupt takes a frozen task into a traced
 	// stop, counted as frozen, and it goes back to the freezer on detach
@@ -354,7 +354,11 @@ func (c *Cgroup) Events() (Events, error) {
 	if err := c.rooted("read", c.h.fz.fileName()); err != nil {
 		return Events{}, err
 	}
-	return Events{Populated: c.populated.Load() > 0, Frozen: c.h.fz.frozen(c)}, nil
+	return c.events(), nil
+}
+
+func (c *Cgroup) events() Events {
+	return Events{Populated: c.populated.Load() > 0, Frozen: c.h.fz.frozen(c)}
 }
 
 // WatchEvents returns an iterator over the cgroup's [Events]: the current

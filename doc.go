@@ -32,7 +32,8 @@ directory play it out:
 
   - examples/tour walks the patch scene by scene, printing cgroupfs reads and
     writes, a ps table, and what the kernel does at each step
-    (go run ./examples/tour; -debug logs every event, -trace writes a trace).
+    (go run ./examples/tour; -debug logs every event, -trace writes a trace;
+    -versions plays chosen scenes on the three kernels, one after another).
   - examples/checkpoint freezes workers to copy a consistent snapshot of the
     state they share, the kernel documentation's reason for the freezer.
   - examples/batch time-shares two job groups by freezing one while the
@@ -40,6 +41,7 @@ directory play it out:
   - examples/signalsubsys writes a second subsystem, signal.kill, through the
     hook interface the freezer uses.
   - examples/cgsh is a shell: mkdir, cat, echo FROZEN > FILE, ps, kill, ...
+    (-version v1 or v2 for the later kernels' files).
 
 # Model
 
@@ -527,6 +529,11 @@ the source:
     but a NoFreeze task is a goroutine of the program.
   - In v1 and v2 a task with a kill pending cannot fork (EINTR, as
     copy_process refuses it), so no child escapes cgroup.kill.
+  - At a v2 task's safe point a pending kill, then a ptrace interrupt, goes
+    before a freeze request, and a SIGSTOP after it, in get_signal's order:
+    a stop signal is only dequeued after the freezer trap. A v2 vfork parent
+    counts as frozen, as wait_for_vfork_done calls cgroup_enter_frozen; its
+    wait is not killable here, where the kernel's is.
 
 Departures in mechanism, with the same observable result: v1's fork hook
 runs under css_set_lock, which a write takes between changing the flags and

@@ -520,25 +520,6 @@ func (s *shell) settled(p *proc, st freezer.TaskStat) bool {
 	return st.State == 'S'
 }
 
-// frozenEnough tells whether a task no longer holds up its cgroup's freeze,
-// as far as the shell can tell from its stat and what it knows of the task:
-// it is frozen, or has a freeze request and is stopped, traced, or a vfork
-// parent waiting for its child (v1 shows the stopped ones in D).
-func (s *shell) frozenEnough(st freezer.TaskStat) bool {
-	p := s.procs[st.PID]
-	switch {
-	case st.Frozen:
-		return true
-	case !st.Freezing || p == nil:
-		return false
-	case st.State == 'T', st.State == 't':
-		return true
-	case st.State == 'D':
-		return p.kind == "vfork" || (p.kind != "dwait" && (p.expect == "stop" || p.expect == "trace"))
-	}
-	return false
-}
-
 // shutdown ends every dwait's I/O, so that no task waits for ever in D, and
 // shuts the hierarchy down. It runs once.
 func (s *shell) shutdown() error {

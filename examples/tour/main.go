@@ -574,12 +574,6 @@ func (tr *tour) settle() {
 	})
 }
 
-// frozenEnough tells whether a task no longer holds up its cgroup's freeze:
-// it is frozen, or stopped or traced with a freeze request.
-func frozenEnough(st freezer.TaskStat) bool {
-	return st.Frozen || (st.Freezing && (st.State == 'T' || st.State == 't'))
-}
-
 // atRest tells whether a task has nowhere to go by itself: frozen, stopped,
 // traced, in D, or running without a freeze request. A busy task is always
 // 'R'; the others rest in 'S'.

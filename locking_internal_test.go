@@ -416,3 +416,67 @@ func benchLock(b *testing.B, lc *lockChecker) {
 		})
 	})
 }
+
+// Each hierarchy is checked against its own version's order: a lock that
+// belongs to another kernel's freezer panics by name, and the version's own
+// locks, in its order, do not. The library's paths keep to their version's
+// order too: freezing, reading and thawing a cgroup of each version under
+// checks takes only its own locks.
+func TestLockOrderPerVersion(t *testing.T) {
+	for v := range lockOrders {
+		t.Run(Version(v).String(), func(t *testing.T) {
+			h := New(WithLockChecks(), WithVersion(Version(v)))
+			defer h.Shutdown(context.Background())
+			declared := map[lockClass]bool{}
+			for _, c := range lockOrders[v] {
+				declared[c] = true
+			}
+			var mu sync.Mutex
+			for c := lockClass(0); c < numLockClasses; c++ {
+				if declared[c] {
+					if p := lkPanic(func() { lockAs(h.chk, &mu, c); unlockAs(h.chk, &mu, c) }); p != nil {
+						t.Errorf("%s in its own order panicked: %v", c, p)
+					}
+					continue
+				}
+				p := lkPanic(func() { lockAs(h.chk, &mu, c) })
+				e, ok := p.(*LockOrderError)
+				if !ok {
+					t.Errorf("%s, not in the %v order: panic %#v, want *LockOrderError", c, Version(v), p)
+					continue
+				}
+				want := LockOrderError{Acquiring: c.String(), Version: Version(v).String()}
+				if diff := cmp.Diff(want, *e); diff != "" {
+					t.Errorf("LockOrderError (-want +got):\n%s", diff)
+				}
+				if msg := e.Error(); !strings.Contains(msg, c.String()) || !strings.Contains(msg, Version(v).String()) {
+					t.Errorf("message %q names neither the lock nor the version", msg)
+				}
+			}
+			lkAssertNothingHeld(t, h)
+
+			c, err := h.Root().Mkdir("lk")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk, err := c.Spawn("s", func(t *Task) { t.Sleep(time.Hour) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Freeze(); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := c.WaitFrozen(ctx); err != nil {
+				t.Fatal(err)
+			}
+			_ = h.Snapshot()
+			if err := c.Thaw(); err != nil {
+				t.Fatal(err)
+			}
+			tk.Kill()
+			<-tk.Done()
+		})
+	}
+}

@@ -52,8 +52,8 @@ type Subsystem interface {
 	Fork(t *Task)
 	// CanAttach may refuse to move t into dst.
 	CanAttach(dst *Cgroup, t *Task) error
-	// Attach runs after t has moved from src to dst; t may already have
-	// moved on or exited.
+	// Attach runs after t has moved from src to dst, under cgroup_mutex
+	// only: t may have run, or exited, in between.
 	Attach(dst, src *Cgroup, t *Task)
 	// Exit runs when t exits, while it is still in its cgroup c.
 	Exit(c *Cgroup, t *Task)
@@ -448,8 +448,9 @@ func (c *Cgroup) PIDs() []int {
 	return pids
 }
 
-// linkLocked adds t to c and counts it. The caller holds css_set_lock for
-// writing, and t's task locks unless t is not yet visible to anyone. The
+// linkLocked adds t to c and counts it, and unlinkLocked removes it; the
+// callers populate the subtree. The caller holds css_set_lock for writing,
+// and t's task locks unless t is not yet visible to anyone. The
 // version is not told that the counters moved: a new task cannot make a
 // cgroup frozen, and a fork into a frozen v2 cgroup must not unfreeze it
 // (cgroup_post_fork); each version's Attach hook looks at the destination
@@ -466,11 +467,8 @@ func (c *Cgroup) linkLocked(t *Task) {
 		d++
 	}
 	c.h.fz.base(c).counts.Add(d)
-	c.populate(1)
 }
 
-// unlinkLocked removes t from c. The caller holds css_set_lock for writing and
-// t's task locks.
 func (c *Cgroup) unlinkLocked(t *Task) {
 	if t.prev != nil {
 		t.prev.next = t.next
@@ -486,7 +484,6 @@ func (c *Cgroup) unlinkLocked(t *Task) {
 		d++
 	}
 	c.account(-d)
-	c.populate(-1)
 }
 
 // populate adds d to the task count of c's subtree and of each ancestor's,
@@ -567,7 +564,9 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	switch {
 	case h.dying.Load(), c == nil, c.removed.Load():
 		err = syscall.ENODEV
-	case parent != nil && h.rules.killedCannotFork && parent.pending.Load()&pendKill != 0:
+	case parent != nil && h.rules.killedCannotFork && (parent.killed || parent.pending.Load()&pendKill != 0):
+		// parent.killed is the parent's own to write, and fork runs on the
+		// parent's goroutine.
 		err = syscall.EINTR
 	default:
 		for _, ss := range h.subsys {
@@ -588,6 +587,7 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	t.pid = h.lastPID
 	h.tasks[t.pid] = t
 	t.counted = h.fz.counted(t) // v1 counts a task with no request
+	c.populate(1)
 	c.linkLocked(t)
 	for _, ss := range h.subsys {
 		ss.Fork(t)
@@ -596,7 +596,6 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 		t.freezeTask()
 	}
 	h.cssSetLock.Unlock()
-	h.fz.settle()
 	if h.log != nil {
 		ppid := 0
 		if parent != nil {
@@ -632,18 +631,19 @@ func (c *Cgroup) attachLocked(t *Task) error {
 	case c.removed.Load():
 		return pathErr("write", p, syscall.ENODEV)
 	}
-	src, err := c.moveLocked(t)
-	if err != nil || src == c {
-		h.fz.settle()
-		if err != nil {
-			return pathErr("write", p, err)
-		}
+	src, intr, err := c.moveLocked(t)
+	switch {
+	case err != nil:
+		return pathErr("write", p, err)
+	case src == c:
 		return nil
+	}
+	if intr != nil {
+		close(intr) // the fake signal, once the task's locks are free
 	}
 	for _, ss := range h.subsys {
 		ss.Attach(c, src, t)
 	}
-	h.fz.settle()
 	if h.log != nil {
 		h.debug("attach", slog.Int("pid", t.pid), slog.String("cgroup", c.path),
 			slog.String("from", src.path), slog.String("from_state", h.fz.stateName(src)),
@@ -653,26 +653,32 @@ func (c *Cgroup) attachLocked(t *Task) error {
 }
 
 // moveLocked moves t to c if the CanAttach hooks allow it, under css_set_lock
-// and t's locks, and returns the cgroup t was in. A hook that panics leaves
-// the locks released.
-func (c *Cgroup) moveLocked(t *Task) (*Cgroup, error) {
+// and t's locks, with the freezer's part of the move (migrateLocked), as
+// cgroup_migrate_execute does, and returns the cgroup t was in and the
+// channel of an interruptible wait to close once the locks are dropped. A
+// hook that panics leaves the locks released.
+func (c *Cgroup) moveLocked(t *Task) (src *Cgroup, intr chan struct{}, err error) {
 	h := c.h
 	h.cssSetLock.Lock()
 	defer h.cssSetLock.Unlock()
 	t.lockTask()
 	defer t.unlockTask()
-	src := t.cgroup
+	src = t.cgroup
 	if err := c.canAttachLocked(t, src); err != nil || src == c {
-		return src, err
+		return src, nil, err
 	}
 	t.lockSig()
-	src.unlinkLocked(t)
-	c.linkLocked(t)
+	defer t.unlockSig()
 	if t.frozen {
-		src.kick() // the task parks on its cgroup's broadcast
+		src.kick() // the task parks on its cgroup's broadcast: it looks again
 	}
-	t.unlockSig()
-	return src, nil
+	// The destination is populated before the source empties, so that a
+	// common ancestor never reads empty in between.
+	c.populate(1)
+	src.unlinkLocked(t)
+	src.populate(-1)
+	c.linkLocked(t)
+	return src, h.fz.migrateLocked(c, src, t), nil
 }
 
 // canAttachLocked runs the subsystems' CanAttach hooks for moving t from src

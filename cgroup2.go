@@ -97,7 +97,7 @@ func (f *cgroup2Freezer) Create(c *Cgroup) (any, error) {
 		z.frozen.Store(true)
 		z.freezeStart = time.Now()
 	}
-	for a := c.parent; a != nil; a = a.parent {
+	for a := c.parent; a.parent != nil; a = a.parent { // the root never freezes
 		az := c2css(a)
 		az.nrDescendants++
 		if z.frozen.Load() {
@@ -115,7 +115,7 @@ func (f *cgroup2Freezer) Destroy(c *Cgroup) {
 	h.cssSetLock.Lock()
 	defer h.cssSetLock.Unlock()
 	frozen := c2css(c).frozen.Load()
-	for a := c.parent; a != nil; a = a.parent {
+	for a := c.parent; a.parent != nil; a = a.parent {
 		az := c2css(a)
 		az.nrDescendants--
 		if frozen {
@@ -149,35 +149,22 @@ func (f *cgroup2Freezer) Fork(t *Task) {
 	}
 }
 
-// Attach is cgroup_freezer_migrate_task: both cgroups' frozen states are
-// brought up to date, and the task is frozen or thawed as the destination
-// is. A move is never refused.
-func (f *cgroup2Freezer) Attach(dst, src *Cgroup, t *Task) {
-	h := f.h
-	h.cssSetLock.Lock()
-	defer h.cssSetLock.Unlock()
+// migrateLocked is cgroup_freezer_migrate_task, within the move as in the
+// kernel: both cgroups' frozen states are brought up to date, and the task
+// gets the freeze trap, or loses it and is let out (cgroup_freeze_task), as
+// the destination freezes or not. A move is never refused.
+func (f *cgroup2Freezer) migrateLocked(dst, src *Cgroup, t *Task) chan struct{} {
 	f.updateFrozenLocked(src)
 	f.updateFrozenLocked(dst)
-	f.freezeTaskLocked(dst, t, c2css(dst).eFreeze.Load())
-}
-
-// freezeTaskLocked is cgroup_freeze_task: give t the freeze trap and wake it,
-// or take the trap away and let it out. The caller holds css_set_lock.
-func (f *cgroup2Freezer) freezeTaskLocked(c *Cgroup, t *Task, freeze bool) {
-	if freeze {
-		t.freezeTask()
-		return
+	var intr chan struct{}
+	switch {
+	case c2css(dst).eFreeze.Load():
+		intr, _ = t.freezeLocked()
+	case !f.h.suspending():
+		t.thawLocked()
 	}
-	if f.h.suspending() {
-		return
-	}
-	t.lock()
-	frozen := t.frozen
-	t.thawLocked()
-	t.unlock()
-	if frozen {
-		c.kick()
-	}
+	f.settleLocked()
+	return intr
 }
 
 func (*cgroup2Freezer) base(c *Cgroup) *freezerBase { return &c2css(c).freezerBase }

@@ -156,25 +156,21 @@ func (f *freezerSubsys) CanAttach(dst *Cgroup, t *Task) error {
 	return nil
 }
 
-// Attach drops the freeze request of a task leaving a FREEZING cgroup, so it
-// does not freeze in a cgroup that never asked for it; during a system
-// suspend the request stays, as it is the suspend's too. It runs after the
-// move, so the task may have honoured the request in dst meanwhile: then it
-// is let out again.
-func (f *freezerSubsys) Attach(dst, src *Cgroup, t *Task) {
+// migrateLocked drops the freeze request of a task leaving a FREEZING
+// cgroup, within the move, so that it does not freeze in a cgroup that never
+// asked for it; during a system suspend the request stays, as it is the
+// suspend's too. The patch has no attach hook for this: without it a task
+// moved out of a FREEZING cgroup would freeze later in a RUNNING one. A
+// frozen-enough task cannot be moved (CanAttach), so none is frozen here.
+func (f *freezerSubsys) migrateLocked(dst, src *Cgroup, t *Task) chan struct{} {
 	if src.parent != nil && State(css(src).state.Load()) != Running && !f.h.suspending() {
-		t.lock()
-		frozen := t.frozen
 		t.thawLocked()
-		t.unlock()
-		if frozen {
-			dst.kick()
-		}
 	}
 	if dst.parent != nil {
 		css(dst).gen.Add(1)
 		dst.changed()
 	}
+	return nil
 }
 
 // read is freezer_read: it returns the effective state, storing a FREEZING
@@ -335,12 +331,13 @@ func (f *freezerSubsys) thawAllLocked() {
 	})
 }
 
-// busyTasks lists the tasks of c that are not frozen enough.
+// busyTasks lists the tasks of c that keep it from being frozen: those its
+// version does not count.
 func (c *Cgroup) busyTasks() []TaskStat {
 	var busy []TaskStat
 	for t := range c.Tasks() {
 		t.lock()
-		if !t.frozenEnoughLocked() {
+		if !t.counted {
 			busy = append(busy, t.statLocked())
 		}
 		t.unlock()

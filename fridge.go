@@ -60,9 +60,14 @@ func (t *Task) safePoint() (froze bool) {
 			t.parkWhileLocked(func() bool { return t.stopped || t.trapped })
 		case p&pendKill != 0:
 			// The task dies: runtime.Goexit runs its deferred calls, which
-			// take no more signals but may still be frozen.
+			// take no more signals, but may still be frozen where the
+			// freezer outranks a kill (the patch, v1).
 			t.killed = true
-			t.pending.And(pendFreeze)
+			if t.h.rules.killFrozen {
+				t.pending.Store(0)
+			} else {
+				t.pending.And(pendFreeze)
+			}
 			if t.h.log != nil {
 				t.logSignalLocked("kill", "")
 			}
@@ -84,6 +89,7 @@ func (t *Task) safePoint() (froze bool) {
 			}
 		default:
 			t.ownUnlock()
+			t.h.fz.settle() // a release from a stop may have moved a counter
 			return froze
 		}
 	}
@@ -342,7 +348,7 @@ func (c *Cgroup) account(d uint64) {
 // same locks, so it never counts as unfrozen on its way there: the kernel's
 // "freezes immediately if it resumes", made atomic.
 func (t *Task) releaseLocked() {
-	if t.pending.Load()&pendFreeze != 0 {
+	if p := t.pending.Load(); p&pendFreeze != 0 && !t.signalFirstLocked(p) {
 		t.pending.And(^pendFreeze)
 		t.frozen = true
 	}
@@ -367,16 +373,27 @@ func (t *Task) cannotFreezeNowLocked() bool {
 // uninterruptible wait keeps its request and freezes when the wait ends.
 func (t *Task) freezeTask() bool {
 	t.lock()
-	if t.exiting || t.frozen {
-		t.unlock()
-		return true
+	intr, ok := t.freezeLocked()
+	t.unlock()
+	if intr != nil {
+		close(intr) // the fake signal, once the task's locks are free
+	}
+	return ok
+}
+
+// freezeLocked is freezeTask with the task's locks held: it returns the
+// channel of an interruptible wait, for the caller to close once it has
+// dropped them, and whether the task can freeze now. A killed task takes no
+// request in v2, where it never enters the freezer trap again.
+func (t *Task) freezeLocked() (chan struct{}, bool) {
+	if t.exiting || t.frozen || (t.killed && t.h.rules.killFrozen) {
+		return nil, true
 	}
 	if t.noFreeze {
 		if t.h.log != nil {
 			t.logLocked("freeze refused", slog.String("why", "NoFreeze"))
 		}
-		t.unlock()
-		return false
+		return nil, false
 	}
 	var intr chan struct{}
 	if t.pending.Load()&pendFreeze == 0 {
@@ -387,12 +404,7 @@ func (t *Task) freezeTask() bool {
 				slog.Bool("counted", t.counted))
 		}
 	}
-	ok := !t.cannotFreezeNowLocked()
-	t.unlock()
-	if intr != nil {
-		close(intr) // the fake signal, once the task's locks are free
-	}
-	return ok
+	return intr, !t.cannotFreezeNowLocked()
 }
 
 // thawLocked is thaw_process: a frozen task is let out of the refrigerator; a

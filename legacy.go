@@ -153,10 +153,15 @@ func (f *legacyFreezer) Attach(dst, src *Cgroup, t *Task) {
 			break
 		}
 		z.state.Store(s &^ legacyFrozen)
+		a.changed()
 	}
 	t.freezeTask()
 	dst.changed()
 }
+
+// migrateLocked does nothing: v1's attach runs after the move, under
+// freezer_mutex (Attach).
+func (*legacyFreezer) migrateLocked(*Cgroup, *Cgroup, *Task) chan struct{} { return nil }
 
 func (*legacyFreezer) base(c *Cgroup) *freezerBase { return &lcss(c).freezerBase }
 

@@ -625,10 +625,11 @@ func (m *Model) thawTask(pid int) {
 }
 
 // release lets a task out of a stop, a traced stop or a vfork wait; one with
-// a freeze request goes straight into the refrigerator.
+// a freeze request goes straight into the refrigerator, unless a signal goes
+// first (signalFirst).
 func (m *Model) release(pid int) {
 	t := m.task(pid)
-	if t.freezeReq {
+	if t.freezeReq && !m.signalFirst(t) {
 		t.freezeReq = false
 		t.frozen = true
 	}
@@ -648,7 +649,7 @@ func (m *Model) safePoint(pid int) {
 		case t.frozen, t.stopped, t.trapped:
 			m.settleFrozen()
 			return // parked
-		case t.freezeReq && !(m.rules.traceFrozen && (t.kill || t.trap)):
+		case t.freezeReq && !m.signalFirst(t):
 			t.freezeReq, t.frozen = false, true
 			m.recount(pid)
 		case t.kill:
@@ -665,6 +666,13 @@ func (m *Model) safePoint(pid int) {
 			return
 		}
 	}
+}
+
+// signalFirst reports whether a pending kill or ptrace interrupt goes before
+// t's freeze request: in V2, as get_signal takes them before the freezer
+// trap.
+func (m *Model) signalFirst(t *modelTask) bool {
+	return m.rules.traceFrozen && (t.kill || t.trap)
 }
 
 func (m *Model) pending(pid int) bool {

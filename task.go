@@ -259,6 +259,7 @@ func (t *Task) exit() {
 	// notification that the cgroup is empty, reads it settled.
 	h.fz.settleLocked()
 	c.unlinkLocked(t)
+	c.populate(-1)
 	h.fz.settleLocked()
 	t.cgroup = nil
 	t.run = runDead
@@ -274,7 +275,6 @@ func (t *Task) exit() {
 	t.unlockSig()
 	t.unlockTask()
 	h.cssSetLock.Unlock()
-	h.fz.settle()
 }
 
 // PID returns the task's process id, unique within its hierarchy. It does not
@@ -379,7 +379,7 @@ func (t *Task) setPendingLocked(bits uint32) {
 // that the task it wakes does not find them still held and park on them.
 func (t *Task) raisePendingLocked(bits uint32) chan struct{} {
 	if t.killed {
-		bits &= pendFreeze
+		bits &= pendFreeze // freezeLocked keeps v2's from a killed task
 	}
 	if t.exiting || bits == 0 {
 		return nil
@@ -400,7 +400,6 @@ func (t *Task) Kill() {
 	t.lock()
 	kick := t.killLocked()
 	t.unlock()
-	t.h.fz.settle()
 	if kick != nil {
 		kick.kick()
 	}
@@ -472,7 +471,6 @@ func (t *Task) Continue() {
 		t.releaseLocked()
 	}
 	t.unlock()
-	t.h.fz.settle()
 }
 
 // Trace attaches a tracer and interrupts the task, like PTRACE_SEIZE followed
@@ -523,7 +521,6 @@ func (t *Task) Untrace() {
 	t.lock()
 	t.untraceLocked()
 	t.unlock()
-	t.h.fz.settle()
 }
 
 func (t *Task) untraceLocked() {

@@ -93,6 +93,14 @@ type versionFreezer interface {
 	settle()
 	settleLocked()
 
+	// migrateLocked is the version's part of a move that the kernel makes
+	// under css_set_lock (cgroup_migrate_execute): it runs once t is linked
+	// into dst, under css_set_lock held for writing and t's locks, and
+	// returns the channel of an interruptible wait to close once they are
+	// dropped, for a freeze request. A frozen task that it thaws needs no
+	// wake-up of its own: the move has kicked it to look again.
+	migrateLocked(dst, src *Cgroup, t *Task) (intr chan struct{})
+
 	// fileName is the control file that Freeze and Thaw write, for errors.
 	fileName() string
 

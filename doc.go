@@ -227,7 +227,7 @@ The freezer subsystem (kernel/cgroup_freezer.c; here freezer.go):
     collector frees a struct freezer; freezer_populate:
     freezerSubsys.Populate.
   - freezer_can_attach: freezerSubsys.CanAttach; the patch had no attach
-    hook, freezerSubsys.Attach is new (see below).
+    hook, freezerSubsys.migrateLocked is new (see below).
   - freezer_fork: freezerSubsys.Fork; the review's BUG_ON(state == FROZEN):
     freezerSubsys.CanFork.
   - freezer_read: freezerSubsys.read, [Cgroup.State].
@@ -359,10 +359,10 @@ a user observes:
     it.
   - can_attach also refuses a task that is frozen enough, as 2.6.28 does:
     moving it would strand it frozen in a cgroup that never froze it. And a
-    task moved out of a FREEZING cgroup loses its request (in
-    freezerSubsys.Attach; the patch has no attach hook): otherwise it would freeze later
-    in a RUNNING cgroup, where a write of RUNNING, a no-op there, would never
-    thaw it. During a system suspend the request stays.
+    task moved out of a FREEZING cgroup loses its request, within the move
+    (freezerSubsys.migrateLocked; the patch has no attach hook): otherwise it
+    would freeze later in a RUNNING cgroup, where a write of RUNNING, a no-op
+    there, would never thaw it. During a system suspend the request stays.
   - The root cgroup has no freezer.state, as in 2.6.28; the posted
     freezer_populate gave every cgroup one.
   - A read ends in a newline and is made whole at once, so a reader going
@@ -488,7 +488,8 @@ parts of kernel/cgroup/cgroup.c and kernel/signal.c; here cgroup2.go):
     cgroup2Freezer.updateFrozenLocked, propagateFrozenLocked;
     cgroup_enter_frozen and cgroup_leave_frozen: the counting in
     Task.recalcLocked, finished by cgroup2Freezer.settle.
-  - cgroup_freezer_migrate_task: cgroup2Freezer.Attach; cgroup_post_fork's
+  - cgroup_freezer_migrate_task: cgroup2Freezer.migrateLocked, within the
+    move under css_set_lock as in cgroup_migrate_execute; cgroup_post_fork's
     JOBCTL_TRAP_FREEZE: cgroup2Freezer.Fork; cgroup_create and
     cgroup_destroy_locked's counting: cgroup2Freezer.Create, Destroy.
   - do_freezer_trap: the refrigerator, with 'S' for its letter and a kill
@@ -540,9 +541,12 @@ runs under css_set_lock, which a write takes between changing the flags and
 walking the tasks, rather than under freezer_mutex; v1 walks its own tree of
 cgroups, as the kernel walks its css tree. v2's tasks count themselves under
 their own locks, which come after css_set_lock, so the update of CGRP_FROZEN
-that follows a count crossing "every task frozen" is finished by whoever
-next holds no lock (cgroup2Freezer.settle), where the kernel's task drops
-its siglock first. A frozen task may move in v1 and v2: it waits on its
+that follows a count crossing "every task frozen" is finished a moment
+later, under css_set_lock, by the task itself once it holds no lock (on its
+way to park, or out of a safe point), by its exit, by a write, or by any
+reader of the state first (cgroup2Freezer.settle), where the kernel's task
+drops its siglock first: whoever has seen a task frozen or gone reads its
+cgroup up to date. A frozen task may move in v1 and v2: it waits on its
 cgroup's thaw broadcast, which the move closes so that it looks again.
 
 # Why not SIGSTOP

@@ -533,8 +533,9 @@ func (c *Cgroup) watch() (<-chan struct{}, func()) {
 // Spawn starts a new task running fn in c, like a process forked from outside
 // the hierarchy and placed in c (copy_process with the subsystems' fork
 // hooks, [Subsystem.CanFork] and [Subsystem.Fork]). The hooks may refuse it:
-// the freezer refuses a FROZEN cgroup with EBUSY. In a FREEZING cgroup the
-// task gets a freeze request and freezes before fn runs. It fails with ENODEV
+// the patch's freezer refuses a FROZEN cgroup with EBUSY (v1 and v2 do not).
+// In a freezing cgroup the task gets a freeze request and freezes before fn
+// runs. It fails with ENODEV
 // if c has been removed or the hierarchy is shut down. It does not block.
 func (c *Cgroup) Spawn(name string, fn func(*Task), opts ...TaskOption) (*Task, error) {
 	if fn == nil {
@@ -610,9 +611,11 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 }
 
 // Attach moves t into c: cgroup_attach_task, as writing t's PID to c's tasks
-// file does. The subsystems' [Subsystem.CanAttach] hooks may refuse: the freezer refuses
-// with EBUSY if c is FROZEN or t is frozen enough. Moving a task to the
-// cgroup it is in does nothing. It fails with ESRCH if t has exited, EINVAL if
+// file (v2: cgroup.procs) does. The subsystems' [Subsystem.CanAttach] hooks
+// may refuse: the patch's freezer refuses with EBUSY if c is FROZEN or t is
+// frozen enough; v1's and v2's never refuse, and the task adopts c's
+// freezer state (a frozen task moved out of a freeze runs again). Moving a
+// task to the cgroup it is in does nothing. It fails with ESRCH if t has exited, EINVAL if
 // t belongs to another hierarchy, and ENODEV if c has been removed. It takes
 // cgroup_mutex and does not block otherwise.
 func (c *Cgroup) Attach(t *Task) error {

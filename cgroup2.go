@@ -411,19 +411,29 @@ func hexDigit(b byte) byte {
 	return 16
 }
 
-// write is cgroup_freeze_write: 0 or 1, as kstrtoint reads it (ERANGE for
-// any other number). An empty write never reaches the handler: it does
-// nothing.
-func (f *cgroup2Freezer) write(c *Cgroup, data []byte) error {
+// parseWrite reads a write of cgroup.freeze or cgroup.kill: a number as
+// kstrtoint reads it, and ERANGE unless it is between lo and 1. An empty
+// write never reaches the kernel's handler: ok is false, and there is
+// nothing to do.
+func parseWrite(data []byte, lo int64) (n int64, ok bool, err error) {
 	if len(data) == 0 {
-		return nil
+		return 0, false, nil
 	}
-	n, err := parseInt(data)
+	n, err = parseInt(data)
 	switch {
 	case err != nil:
+		return 0, false, err
+	case n < lo || n > 1:
+		return 0, false, syscall.ERANGE
+	}
+	return n, true, nil
+}
+
+// write is cgroup_freeze_write: 0 or 1.
+func (f *cgroup2Freezer) write(c *Cgroup, data []byte) error {
+	n, ok, err := parseWrite(data, 0)
+	if !ok {
 		return err
-	case n != 0 && n != 1:
-		return syscall.ERANGE
 	}
 	return f.change(c, n == 1)
 }
@@ -503,17 +513,10 @@ func (f *cgroup2Freezer) doFreezeLocked(c *Cgroup, freeze bool, now time.Time) {
 	c.changed()
 }
 
-// writeKill is cgroup.kill: only 1 is taken (ERANGE otherwise).
+// writeKill is cgroup_kill_write: only 1.
 func (f *cgroup2Freezer) writeKill(c *Cgroup, data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	n, err := parseInt(data)
-	switch {
-	case err != nil:
+	if _, ok, err := parseWrite(data, 1); !ok {
 		return err
-	case n != 1:
-		return syscall.ERANGE
 	}
 	return f.kill(c)
 }

@@ -5,6 +5,12 @@ package freezer_test
 // shared/reference/peer-tests.md, in the patch's terms: the states are
 // RUNNING, FREEZING and FROZEN, an invalid write fails with EIO, and a move
 // into or out of a FROZEN cgroup fails with EBUSY (B6 "as written").
+//
+// ltp_v1_test.go ports the scripts again in the mainline v1 freezer's terms.
+// Where the two ports take the same steps, one function here plays the
+// script for both, given an ltpKernel: the hierarchy's version and the
+// little the ports differ in. Each such test of the patch's is followed by
+// that function (TestLTPFreezeThaw by ltpFreezeThaw, and so on).
 
 import (
 	"context"
@@ -31,21 +37,73 @@ const ltpSampleSleep = 5 * time.Second
 // ltpSample is LTP's sample process, `/bin/sleep 5`.
 func ltpSample(tk *freezer.Task) { tk.Sleep(ltpSampleSleep) }
 
-// ltpMkdir creates the test cgroup through the cgroupfs view and asserts, as
-// every LTP script does first, that it starts thawed (RUNNING here).
-func ltpMkdir(t testing.TB, h *freezer.Hierarchy, path string) *freezer.Cgroup {
+// ltpKernel is the freezer a port runs on, the patch's (ltpPatch) or v1's
+// (ltpV1, in ltp_v1_test.go), and what the two ports of a script differ in
+// where one function plays it for both.
+type ltpKernel struct {
+	version freezer.Version
+	thawed  string        // what a thawed cgroup reads, and the word that thaws it
+	invalid syscall.Errno // the errno of an invalid write to freezer.state
+	// busy: a task that cannot freeze now makes the freeze fail with EBUSY
+	// (the patch); v1 takes the write and stays FREEZING.
+	busy bool
+	// typedThaw: the ports of B4, B8 and B10 thaw with Cgroup.Thaw (the
+	// patch's) rather than by writing the thaw word (v1's).
+	typedThaw bool
+	// wantStopped checks the stopped sample of B9 and B10 while /child is
+	// FROZEN (frozen true) and after the thaw (frozen false).
+	wantStopped func(t testing.TB, what string, tk *freezer.Task, frozen bool)
+}
+
+// ltpPatch is the 2008 patch's freezer.
+var ltpPatch = ltpKernel{
+	version:     freezer.Patch2008,
+	thawed:      "RUNNING",
+	invalid:     syscall.EIO,
+	busy:        true,
+	typedThaw:   true,
+	wantStopped: ltpPatchWantStopped,
+}
+
+// mount mounts a checked hierarchy of k's version, shut down when the test
+// ends (inside a synctest bubble too, before the bubble ends).
+func (k ltpKernel) mount(t testing.TB) *freezer.Hierarchy {
 	t.Helper()
-	if err := h.Mkdir(path); err != nil {
-		t.Fatalf("Mkdir(%q): %v", path, err)
-	}
-	c, err := h.Lookup(path)
-	if err != nil {
-		t.Fatalf("Lookup(%q): %v", path, err)
-	}
-	if got := ltpReadState(t, h, path); got != "RUNNING" {
-		t.Fatalf("new cgroup %s reads %q, want RUNNING", path, got)
+	return newHierarchy(t, freezer.WithVersion(k.version))
+}
+
+// mkdir creates the test cgroup through the cgroupfs view and asserts, as
+// every LTP script does first, that it starts thawed (RUNNING in the patch,
+// THAWED in v1).
+func (k ltpKernel) mkdir(t testing.TB, h *freezer.Hierarchy, path string) *freezer.Cgroup {
+	t.Helper()
+	c := vtMkdirPath(t, h, path)
+	if got := ltpReadState(t, h, path); got != k.thawed {
+		t.Fatalf("new cgroup %s reads %q, want %s", path, got, k.thawed)
 	}
 	return c
+}
+
+// thaw thaws c as the ports of B4, B8 and B10 do: see typedThaw.
+func (k ltpKernel) thaw(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup) {
+	t.Helper()
+	if !k.typedThaw {
+		ltpWrite(t, h, c.Path(), k.thawed)
+		return
+	}
+	if err := c.Thaw(); err != nil {
+		t.Fatalf("Thaw: %v", err)
+	}
+}
+
+// ltpPatchWantStopped is the patch's wantStopped: the stopped sample shows
+// 'T' throughout, with a freeze request while /child is FROZEN.
+func ltpPatchWantStopped(t testing.TB, what string, tk *freezer.Task, frozen bool) {
+	t.Helper()
+	want := freezer.TaskStat{PID: tk.PID(), Name: "sleep", Cgroup: "/child", State: 'T', Freezing: frozen}
+	if diff := cmp.Diff(want, tk.Stat()); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
 }
 
 // ltpReadState reads path's freezer.state file, without the newline.
@@ -61,9 +119,53 @@ func ltpReadState(t testing.TB, h *freezer.Hierarchy, path string) string {
 	return strings.TrimSuffix(string(b), "\n")
 }
 
+// ltpWantState asserts what path's freezer.state reads, and reports whether
+// it reads that.
+func ltpWantState(t testing.TB, h *freezer.Hierarchy, path, want string) bool {
+	t.Helper()
+	got := ltpReadState(t, h, path)
+	if got != want {
+		t.Errorf("%s/freezer.state reads %q, want %q", path, got, want)
+	}
+	return got == want
+}
+
+// ltpRequireState is ltpWantState for a state the test cannot go on
+// without: it stops the test.
+func ltpRequireState(t testing.TB, h *freezer.Hierarchy, path, want string) {
+	t.Helper()
+	if !ltpWantState(t, h, path, want) {
+		t.FailNow()
+	}
+}
+
 // ltpWriteState writes s to path's freezer.state and returns the error.
 func ltpWriteState(h *freezer.Hierarchy, path, s string) error {
 	return h.WriteFile(path+"/freezer.state", []byte(s))
+}
+
+// ltpWrite writes s to path's freezer.state and stops the test on an error.
+func ltpWrite(t testing.TB, h *freezer.Hierarchy, path, s string) {
+	t.Helper()
+	vtWrite(t, h, path+"/freezer.state", s)
+}
+
+// ltpFreeze writes FROZEN to c's freezer.state and waits until c is FROZEN.
+func ltpFreeze(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup) {
+	t.Helper()
+	ltpWrite(t, h, c.Path(), "FROZEN")
+	waitFrozen(t, c)
+}
+
+// sleepingSample mounts k's hierarchy, makes /child and starts the sample
+// in it, and waits until the sample sleeps: how most scripts begin.
+func (k ltpKernel) sleepingSample(t testing.TB) (*freezer.Hierarchy, *freezer.Cgroup, *freezer.Task) {
+	t.Helper()
+	h := k.mount(t)
+	c := k.mkdir(t, h, "/child")
+	tk := ltpStartSample(t, h, "/child")
+	ltpWaitSleeping(t, tk)
+	return h, c, tk
 }
 
 // ltpTaskPIDs reads path's tasks file.
@@ -143,6 +245,24 @@ func ltpAlive(t testing.TB, tk *freezer.Task) {
 	}
 }
 
+// ltpWantExitedNow checks, in a synctest bubble, that the sample tk exits
+// right at the step named at (the thaw, SIGCONT), taken after the script's
+// sleep 10: once the bubble settles it is gone, 2*ltpSampleSleep after
+// start, and no longer listed in /child.
+func ltpWantExitedNow(t testing.TB, h *freezer.Hierarchy, tk *freezer.Task, start time.Time, at string) {
+	t.Helper()
+	synctest.Wait()
+	select {
+	case <-tk.Done():
+	default:
+		t.Fatalf("task still alive right after %s: %+v", at, tk.Stat())
+	}
+	if got, want := time.Since(start), 2*ltpSampleSleep; got != want {
+		t.Errorf("task exited %v after start, want %v (right at %s)", got, want, at)
+	}
+	ltpInTasks(t, h, "/child", tk, false)
+}
+
 // ltpExpectErrno asserts that err is an *fs.PathError for path wrapping errno.
 func ltpExpectErrno(t testing.TB, err error, path string, errno syscall.Errno) {
 	t.Helper()
@@ -155,75 +275,119 @@ func ltpExpectErrno(t testing.TB, err error, path string, errno syscall.Errno) {
 	}
 }
 
+// ltpSpawnD spawns a task in c that waits uninterruptibly ('D') until gate
+// closes, then sleeps for ever; resumed is sent to when its wait has ended
+// and it has passed the safe point after it. It waits until the task is in D.
+func ltpSpawnD(t testing.TB, c *freezer.Cgroup, gate <-chan struct{}, resumed chan<- struct{}) *freezer.Task {
+	t.Helper()
+	tk := spawn(t, c, "dwait", func(tk *freezer.Task) {
+		tk.WaitUninterruptible(gate)
+		resumed <- struct{}{}
+		sleeper(tk)
+	})
+	waitFor(t, "task "+strconv.Itoa(tk.PID())+" in D", func() bool { return tk.Stat().State == 'D' })
+	return tk
+}
+
+// ltpWaitResumed waits, with a deadline, until the ltpSpawnD task tk sends
+// to resumed; what says what it means if it does not.
+func ltpWaitResumed(t testing.TB, tk *freezer.Task, resumed <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-resumed:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: %+v", what, tk.Stat())
+	}
+}
+
+// ltpNotResumed asserts that the ltpSpawnD task has not sent to resumed:
+// what says what it means if it has.
+func ltpNotResumed(t testing.TB, resumed <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-resumed:
+		t.Errorf("%s", what)
+	default:
+	}
+}
+
 // TestLTPWriteFreezing ports write_freezing.sh (B1): writing FREEZING to the
 // state file of an empty thawed cgroup fails (EIO in 2.6.28) and changes nothing.
-func TestLTPWriteFreezing(t *testing.T) {
-	h := newHierarchy(t)
-	ltpMkdir(t, h, "/child")
-	for _, s := range []string{"FREEZING", "FREEZING\n"} {
+func TestLTPWriteFreezing(t *testing.T) { ltpWriteFreezing(t, ltpPatch, "FREEZING", "FREEZING\n") }
+
+// ltpWriteFreezing plays write_freezing.sh (B1): each of bad, written to
+// the state file of an empty thawed cgroup, fails with k's errno and changes
+// nothing (in v1, the freeze flags neither).
+func ltpWriteFreezing(t *testing.T, k ltpKernel, bad ...string) {
+	h := k.mount(t)
+	k.mkdir(t, h, "/child")
+	for _, s := range bad {
 		err := ltpWriteState(h, "/child", s)
-		ltpExpectErrno(t, err, "/child/freezer.state", syscall.EIO)
-		if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-			t.Errorf("after writing %q: state %q, want RUNNING", s, got)
+		ltpExpectErrno(t, err, "/child/freezer.state", k.invalid)
+		ltpWantState(t, h, "/child", k.thawed)
+		if k.version == freezer.V1 {
+			ltpV1WantFlags(t, h, "/child", false, false)
 		}
 	}
 }
 
 // TestLTPFreezeWriteFreezing ports freeze_write_freezing.sh (B2): FREEZING is
-// a read-only state name, so writing it to a FROZEN cgroup fails and it stays FROZEN.
-func TestLTPFreezeWriteFreezing(t *testing.T) {
-	h := newHierarchy(t)
-	ltpMkdir(t, h, "/child")
-	if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-		t.Fatalf("write FROZEN: %v", err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Fatalf("empty cgroup after FROZEN: state %q, want FROZEN", got)
-	}
+// a read-only state name, so writing it to a FROZEN cgroup fails (EIO) and it
+// stays FROZEN.
+func TestLTPFreezeWriteFreezing(t *testing.T) { ltpFreezeWriteFreezing(t, ltpPatch) }
+
+// ltpFreezeWriteFreezing plays freeze_write_freezing.sh (B2): FREEZING
+// cannot be written, so writing it to a FROZEN cgroup fails with k's errno
+// and the cgroup stays FROZEN (in v1, with its own freeze still set).
+func ltpFreezeWriteFreezing(t *testing.T, k ltpKernel) {
+	h := k.mount(t)
+	k.mkdir(t, h, "/child")
+	ltpWrite(t, h, "/child", "FROZEN")
+	ltpRequireState(t, h, "/child", "FROZEN")
 	err := ltpWriteState(h, "/child", "FREEZING")
-	ltpExpectErrno(t, err, "/child/freezer.state", syscall.EIO)
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Errorf("after writing FREEZING: state %q, want FROZEN", got)
+	ltpExpectErrno(t, err, "/child/freezer.state", k.invalid)
+	ltpWantState(t, h, "/child", "FROZEN")
+	if k.version == freezer.V1 {
+		ltpV1WantFlags(t, h, "/child", true, false)
 	}
 }
 
 // TestLTPFreezeThaw ports freeze_thaw.sh (B3): the basic round trip with the
 // sleep process: freeze -> FROZEN and the task frozen; thaw -> RUNNING, the task
 // not frozen and still alive.
-func TestLTPFreezeThaw(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
+func TestLTPFreezeThaw(t *testing.T) { ltpFreezeThaw(t, ltpPatch) }
 
-	if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-		t.Fatalf("write FROZEN: %v", err)
-	}
-	waitFrozen(t, c)
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Errorf("state %q, want FROZEN", got)
-	}
+// ltpFreezeThaw plays freeze_thaw.sh (B3): the basic round trip with the
+// sleep process: freeze -> FROZEN and the task frozen; thaw -> thawed, the
+// task not frozen and still alive.
+func ltpFreezeThaw(t *testing.T, k ltpKernel) {
+	h, c, tk := k.sleepingSample(t)
+
+	ltpFreeze(t, h, c)
+	ltpWantState(t, h, "/child", "FROZEN")
 	ltpAssertFrozen(t, tk)
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after thaw %q, want RUNNING", got)
-	}
+	ltpWrite(t, h, "/child", k.thawed)
+	ltpWantState(t, h, "/child", k.thawed)
 	ltpWaitNotFrozen(t, tk)
 	ltpAlive(t, tk)
 	ltpInTasks(t, h, "/child", tk, true)
 }
 
 // TestLTPFreezeSleepThaw ports freeze_sleep_thaw.sh (B4): the sleep 5 task is
-// frozen for 10 s; it must still be there and frozen, and after the thaw it sees
-// its expired deadline and exits at once. Fake time (synctest) makes it exact.
-func TestLTPFreezeSleepThaw(t *testing.T) {
+// frozen for 10 s; it must still be there and frozen, and after the thaw
+// (Cgroup.Thaw) it sees its expired deadline and exits at once. Fake time
+// (synctest) makes it exact.
+func TestLTPFreezeSleepThaw(t *testing.T) { ltpFreezeSleepThaw(t, ltpPatch) }
+
+// ltpFreezeSleepThaw plays freeze_sleep_thaw.sh (B4) on synctest's fake
+// clock: the sleep 5 task is frozen for 10 s; it must still be there and
+// frozen, and after the thaw it sees its expired deadline and exits at the
+// very instant of the thaw.
+func ltpFreezeSleepThaw(t *testing.T, k ltpKernel) {
 	synctest.Test(t, func(t *testing.T) {
-		h := freezer.New(freezer.WithLockChecks())
-		defer shutdown(t, h)
-		c := ltpMkdir(t, h, "/child")
+		h := k.mount(t)
+		c := k.mkdir(t, h, "/child")
 		start := time.Now()
 		tk := ltpStartSample(t, h, "/child")
 		synctest.Wait()
@@ -231,13 +395,9 @@ func TestLTPFreezeSleepThaw(t *testing.T) {
 			t.Fatalf("sample state %q before freeze, want 'S'", st)
 		}
 
-		if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-			t.Fatalf("write FROZEN: %v", err)
-		}
+		ltpWrite(t, h, "/child", "FROZEN")
 		synctest.Wait()
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Fatalf("state %q, want FROZEN", got)
-		}
+		ltpRequireState(t, h, "/child", "FROZEN")
 		ltpAssertFrozen(t, tk)
 
 		time.Sleep(2 * ltpSampleSleep) // the script's sleep 10, in fake time
@@ -249,87 +409,55 @@ func TestLTPFreezeSleepThaw(t *testing.T) {
 		}
 		ltpInTasks(t, h, "/child", tk, true)
 		ltpAssertFrozen(t, tk)
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Errorf("state after 10s %q, want FROZEN", got)
-		}
+		ltpWantState(t, h, "/child", "FROZEN")
 
-		if err := c.Thaw(); err != nil {
-			t.Fatalf("Thaw: %v", err)
-		}
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-		default:
-			t.Fatalf("task still alive right after thaw: %+v", tk.Stat())
-		}
-		if got, want := time.Since(start), 2*ltpSampleSleep; got != want {
-			t.Errorf("task exited %v after start, want %v (right at the thaw)", got, want)
-		}
-		ltpInTasks(t, h, "/child", tk, false)
-		if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-			t.Errorf("state after thaw %q, want RUNNING", got)
-		}
+		k.thaw(t, h, c)
+		ltpWantExitedNow(t, h, tk, start, "the thaw")
+		ltpWantState(t, h, "/child", k.thawed)
 	})
 }
 
 // TestLTPFreezeKillThaw ports freeze_kill_thaw.sh (B5): a frozen task that is
 // killed stays frozen and visible (v1: delivery waits for the thaw); after the
 // thaw it is gone.
-func TestLTPFreezeKillThaw(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
+func TestLTPFreezeKillThaw(t *testing.T) { ltpFreezeKillThaw(t, ltpPatch) }
 
-	if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-		t.Fatalf("write FROZEN: %v", err)
-	}
-	waitFrozen(t, c)
+// ltpFreezeKillThaw plays freeze_kill_thaw.sh (B5): a frozen task that is
+// killed stays frozen and visible (delivery waits for the thaw); after the
+// thaw it is gone.
+func ltpFreezeKillThaw(t *testing.T, k ltpKernel) {
+	h, c, tk := k.sleepingSample(t)
+
+	ltpFreeze(t, h, c)
 	ltpAssertFrozen(t, tk)
 
 	tk.Kill()
 	select { // a short wait, only to show that the task did NOT exit
 	case <-tk.Done():
 		t.Fatalf("killed frozen task exited before the thaw")
-	case <-time.After(20 * time.Millisecond):
+	case <-time.After(quiet):
 	}
 	ltpAssertFrozen(t, tk)
 	ltpInTasks(t, h, "/child", tk, true)
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Errorf("state after kill %q, want FROZEN", got)
-	}
+	ltpWantState(t, h, "/child", "FROZEN")
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
-	select {
-	case <-tk.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatalf("killed task still alive 10s after the thaw: %+v", tk.Stat())
-	}
+	ltpWrite(t, h, "/child", k.thawed)
+	waitDone(t, tk)
 	ltpInTasks(t, h, "/child", tk, false)
 	if _, ok := h.Task(tk.PID()); ok {
 		t.Errorf("h.Task(%d) still finds the killed task", tk.PID())
 	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after thaw %q, want RUNNING", got)
-	}
+	ltpWantState(t, h, "/child", k.thawed)
 }
 
 // TestLTPFreezeMoveThaw ports freeze_move_thaw.sh (B6) as written: moving a
 // task out of a FROZEN cgroup fails (EBUSY), it stays frozen in child, and is
 // thawed there; moving a task into a FROZEN cgroup fails the same way.
 func TestLTPFreezeMoveThaw(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
-	c2 := ltpMkdir(t, h, "/child2")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
+	h, c, tk := ltpPatch.sleepingSample(t)
+	c2 := ltpPatch.mkdir(t, h, "/child2")
 
-	if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-		t.Fatalf("write FROZEN: %v", err)
-	}
-	waitFrozen(t, c)
+	ltpFreeze(t, h, c)
 	ltpAssertFrozen(t, tk)
 
 	// Out of FROZEN.
@@ -341,13 +469,9 @@ func TestLTPFreezeMoveThaw(t *testing.T) {
 		t.Errorf("task cgroup %q after refused move, want /child", got)
 	}
 	ltpAssertFrozen(t, tk)
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Errorf("child state after refused move %q, want FROZEN", got)
-	}
+	ltpWantState(t, h, "/child", "FROZEN")
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
+	ltpWrite(t, h, "/child", "RUNNING")
 	ltpWaitNotFrozen(t, tk)
 	ltpInTasks(t, h, "/child", tk, true)
 	if got := tk.Stat().Cgroup; got != "/child" {
@@ -358,9 +482,7 @@ func TestLTPFreezeMoveThaw(t *testing.T) {
 	if err := c2.Freeze(); err != nil {
 		t.Fatalf("freeze child2: %v", err)
 	}
-	if got := ltpReadState(t, h, "/child2"); got != "FROZEN" {
-		t.Fatalf("empty child2 state %q, want FROZEN", got)
-	}
+	ltpRequireState(t, h, "/child2", "FROZEN")
 	err = h.WriteFile("/child2/tasks", []byte(strconv.Itoa(tk.PID())))
 	ltpExpectErrno(t, err, "/child2/tasks", syscall.EBUSY)
 	ltpInTasks(t, h, "/child", tk, true)
@@ -373,61 +495,54 @@ func TestLTPFreezeMoveThaw(t *testing.T) {
 
 // TestLTPFreezeCancel ports freeze_cancel.sh (B7) deterministically: a task in
 // an uninterruptible wait holds the cgroup in FREEZING while a busy task
-// freezes; writing RUNNING then cancels the freeze: RUNNING, no task frozen, and
-// the blocked task's pending request is gone, so it does not freeze when released.
-func TestLTPFreezeCancel(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
-	release := make(chan struct{})
-	releaseNow := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(releaseNow) // runs before Shutdown: a D wait is not killable
+// freezes, and the freeze fails with EBUSY, naming the blocked task; writing
+// RUNNING then cancels the freeze: RUNNING, no task frozen, and the blocked
+// task's pending request is gone, so it does not freeze when released.
+func TestLTPFreezeCancel(t *testing.T) { ltpFreezeCancel(t, ltpPatch) }
 
+// ltpFreezeCancel plays freeze_cancel.sh (B7) deterministically: a task in
+// an uninterruptible wait holds the cgroup in FREEZING while a busy task
+// freezes; writing the thaw word then cancels the freeze: thawed, no task
+// frozen, and the blocked task's pending request is gone, so it does not
+// freeze when released. Where k.busy, the freeze fails with EBUSY naming
+// the blocked task; elsewhere the write of FROZEN succeeds.
+func ltpFreezeCancel(t *testing.T, k ltpKernel) {
+	h := k.mount(t)
+	c := k.mkdir(t, h, "/child")
+	release, releaseNow := holdGate(t) // closed before Shutdown: a D wait is not killable
 	resumed := make(chan struct{}, 1)
-	dtask, err := c.Spawn("dwait", func(tk *freezer.Task) {
-		tk.WaitUninterruptible(release)
-		resumed <- struct{}{}
-		sleeper(tk)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dtask := ltpSpawnD(t, c, release, resumed)
 	var spins atomic.Int64
-	btask, err := c.Spawn("busy", func(tk *freezer.Task) {
+	btask := spawn(t, c, "busy", func(tk *freezer.Task) {
 		for {
 			spins.Add(1)
 			tk.TryToFreeze()
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "dwait in D", func() bool { return dtask.Stat().State == 'D' })
 
-	// The typed Freeze, unlike the cgroupfs view's bare errno, names the
-	// tasks that refused.
-	err = c.Freeze()
-	ltpExpectErrno(t, err, "/child/freezer.state", syscall.EBUSY)
-	var be *freezer.BusyError
-	if !errors.As(err, &be) {
-		t.Fatalf("Freeze: %v, want a *freezer.BusyError", err)
-	}
-	if diff := cmp.Diff([]int{dtask.PID()}, be.PIDs()); diff != "" {
-		t.Errorf("busy PIDs (-want +got):\n%s", diff)
+	if k.busy {
+		// The typed Freeze, unlike the cgroupfs view's bare errno, names
+		// the tasks that refused.
+		err := c.Freeze()
+		ltpExpectErrno(t, err, "/child/freezer.state", syscall.EBUSY)
+		var be *freezer.BusyError
+		if !errors.As(err, &be) {
+			t.Fatalf("Freeze: %v, want a *freezer.BusyError", err)
+		}
+		if diff := cmp.Diff([]int{dtask.PID()}, be.PIDs()); diff != "" {
+			t.Errorf("busy PIDs (-want +got):\n%s", diff)
+		}
+	} else {
+		ltpWrite(t, h, "/child", "FROZEN")
 	}
 	waitFor(t, "busy task frozen", btask.Frozen)
-	if got := ltpReadState(t, h, "/child"); got != "FREEZING" {
-		t.Fatalf("state %q with a task in D, want FREEZING", got)
-	}
+	ltpRequireState(t, h, "/child", "FREEZING")
 	if st := dtask.Stat(); st.Frozen || !st.Freezing || st.State != 'D' {
 		t.Errorf("blocked task %+v, want D with a pending freeze request", st)
 	}
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after cancel %q, want RUNNING", got)
-	}
+	ltpWrite(t, h, "/child", k.thawed)
+	ltpWantState(t, h, "/child", k.thawed)
 	if st := dtask.Stat(); st.Frozen || st.Freezing {
 		t.Errorf("blocked task after cancel %+v, want no freeze request", st)
 	}
@@ -441,28 +556,29 @@ func TestLTPFreezeCancel(t *testing.T) {
 	}
 
 	releaseNow()
-	select {
-	case <-resumed:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("released task did not resume (froze on a cancelled request?): %+v", dtask.Stat())
-	}
+	ltpWaitResumed(t, dtask, resumed, "released task did not resume (froze on a cancelled request?)")
 	if st := dtask.Stat(); st.Frozen || st.Freezing {
 		t.Errorf("released task %+v, want not frozen", st)
 	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after release %q, want RUNNING", got)
-	}
+	ltpWantState(t, h, "/child", k.thawed)
 }
 
 // TestLTPFreezeSelfThaw ports freeze_self_thaw.sh (B8): a task moves itself
 // into the cgroup and freezes its own cgroup; the write returns (no deadlock),
-// the task parks at its next safe point, and continues after the thaw.
-func TestLTPFreezeSelfThaw(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
+// the task parks at its next safe point, and continues after the thaw
+// (Cgroup.Thaw).
+func TestLTPFreezeSelfThaw(t *testing.T) { ltpFreezeSelfThaw(t, ltpPatch) }
+
+// ltpFreezeSelfThaw plays freeze_self_thaw.sh (B8): a task moves itself
+// into the cgroup and writes FROZEN to its own cgroup; the write returns (no
+// deadlock), the task parks at its next safe point, and continues after the
+// thaw.
+func ltpFreezeSelfThaw(t *testing.T, k ltpKernel) {
+	h := k.mount(t)
+	c := k.mkdir(t, h, "/child")
 	wrote := make(chan error, 1)
 	thawed := make(chan bool, 1)
-	tk, err := h.Root().Spawn("subshell", func(tk *freezer.Task) {
+	tk := spawn(t, h.Root(), "subshell", func(tk *freezer.Task) {
 		if err := h.WriteFile("/child/tasks", []byte(strconv.Itoa(tk.PID()))); err != nil {
 			wrote <- err
 			return
@@ -471,9 +587,6 @@ func TestLTPFreezeSelfThaw(t *testing.T) {
 		thawed <- tk.TryToFreeze() // "thawed successfully"
 		ltpSample(tk)              // exec sleep
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	select {
 	case err := <-wrote:
 		if err != nil {
@@ -491,9 +604,7 @@ func TestLTPFreezeSelfThaw(t *testing.T) {
 	default:
 	}
 
-	if err := c.Thaw(); err != nil {
-		t.Fatalf("Thaw: %v", err)
-	}
+	k.thaw(t, h, c)
 	select {
 	case froze := <-thawed:
 		if !froze {
@@ -504,45 +615,30 @@ func TestLTPFreezeSelfThaw(t *testing.T) {
 	}
 	ltpWaitNotFrozen(t, tk)
 	ltpAlive(t, tk)
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after thaw %q, want RUNNING", got)
-	}
+	ltpWantState(t, h, "/child", k.thawed)
 }
 
 // TestLTPStopFreezeThawCont ports stop_freeze_thaw_cont.sh (B9): a stopped
 // task counts as frozen (FROZEN is reached), stays stopped after the thaw, and
-// only SIGCONT resumes it.
-func TestLTPStopFreezeThawCont(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
+// only SIGCONT resumes it. It shows 'T' throughout.
+func TestLTPStopFreezeThawCont(t *testing.T) { ltpStopFreezeThawCont(t, ltpPatch) }
+
+// ltpStopFreezeThawCont plays stop_freeze_thaw_cont.sh (B9): a stopped task
+// does not hold up FROZEN, stays stopped after the thaw (k.wantStopped says
+// how each shows it), and only SIGCONT resumes it.
+func ltpStopFreezeThawCont(t *testing.T, k ltpKernel) {
+	h, c, tk := k.sleepingSample(t)
 
 	tk.Stop()
 	waitFor(t, "task stopped (T)", func() bool { return tk.Stat().State == 'T' })
 
-	if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-		t.Fatalf("write FROZEN: %v", err)
-	}
-	waitFrozen(t, c)
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Errorf("state %q, want FROZEN", got)
-	}
-	want := freezer.TaskStat{PID: tk.PID(), Name: "sleep", Cgroup: "/child", State: 'T', Freezing: true}
-	if diff := cmp.Diff(want, tk.Stat()); diff != "" {
-		t.Errorf("stopped task while FROZEN (-want +got):\n%s", diff)
-	}
+	ltpFreeze(t, h, c)
+	ltpWantState(t, h, "/child", "FROZEN")
+	k.wantStopped(t, "stopped task while FROZEN", tk, true)
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after thaw %q, want RUNNING", got)
-	}
-	want.Freezing = false
-	if diff := cmp.Diff(want, tk.Stat()); diff != "" {
-		t.Errorf("task after thaw, want still stopped (-want +got):\n%s", diff)
-	}
+	ltpWrite(t, h, "/child", k.thawed)
+	ltpWantState(t, h, "/child", k.thawed)
+	k.wantStopped(t, "task after thaw, want still stopped", tk, false)
 	ltpAlive(t, tk)
 
 	tk.Continue()
@@ -555,13 +651,19 @@ func TestLTPStopFreezeThawCont(t *testing.T) {
 }
 
 // TestLTPStopFreezeSleepThawCont ports stop_freeze_sleep_thaw_cont.sh (B10):
-// as B9 with 10 s spent frozen: after the thaw the task is still there and
-// stopped; after SIGCONT it sees its expired deadline and exits at once.
-func TestLTPStopFreezeSleepThawCont(t *testing.T) {
+// as B9 with 10 s spent frozen: after the thaw (Cgroup.Thaw) the task is still
+// there and stopped; after SIGCONT it sees its expired deadline and exits at
+// once.
+func TestLTPStopFreezeSleepThawCont(t *testing.T) { ltpStopFreezeSleepThawCont(t, ltpPatch) }
+
+// ltpStopFreezeSleepThawCont plays stop_freeze_sleep_thaw_cont.sh (B10) on
+// synctest's fake clock: as B9 with 10 s spent FROZEN, past the task's 5 s
+// timer: after the thaw the task is still there and stopped; after SIGCONT
+// it sees its expired deadline and exits at that very instant.
+func ltpStopFreezeSleepThawCont(t *testing.T, k ltpKernel) {
 	synctest.Test(t, func(t *testing.T) {
-		h := freezer.New(freezer.WithLockChecks())
-		defer shutdown(t, h)
-		c := ltpMkdir(t, h, "/child")
+		h := k.mount(t)
+		c := k.mkdir(t, h, "/child")
 		start := time.Now()
 		tk := ltpStartSample(t, h, "/child")
 		synctest.Wait()
@@ -572,66 +674,49 @@ func TestLTPStopFreezeSleepThawCont(t *testing.T) {
 			t.Fatalf("state %q after SIGSTOP, want 'T'", st)
 		}
 
-		if err := ltpWriteState(h, "/child", "FROZEN"); err != nil {
-			t.Fatalf("write FROZEN: %v", err)
-		}
+		ltpWrite(t, h, "/child", "FROZEN")
 		synctest.Wait()
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Fatalf("state %q, want FROZEN", got)
-		}
+		ltpRequireState(t, h, "/child", "FROZEN")
+		k.wantStopped(t, "stopped task while FROZEN", tk, true)
 
 		time.Sleep(2 * ltpSampleSleep) // the script's sleep 10, in fake time
 		synctest.Wait()
-		want := freezer.TaskStat{PID: tk.PID(), Name: "sleep", Cgroup: "/child", State: 'T', Freezing: true}
-		if diff := cmp.Diff(want, tk.Stat()); diff != "" {
-			t.Errorf("stopped task after 10s FROZEN (-want +got):\n%s", diff)
-		}
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Errorf("state after 10s %q, want FROZEN", got)
-		}
+		k.wantStopped(t, "stopped task after 10s FROZEN", tk, true)
+		ltpWantState(t, h, "/child", "FROZEN")
 
-		if err := c.Thaw(); err != nil {
-			t.Fatalf("Thaw: %v", err)
-		}
+		k.thaw(t, h, c)
 		synctest.Wait()
 		select {
 		case <-tk.Done():
 			t.Fatalf("stopped task exited at the thaw, before SIGCONT")
 		default:
 		}
-		want.Freezing = false
-		if diff := cmp.Diff(want, tk.Stat()); diff != "" {
-			t.Errorf("task after thaw, want still stopped (-want +got):\n%s", diff)
-		}
+		k.wantStopped(t, "task after thaw, want still stopped", tk, false)
 		ltpInTasks(t, h, "/child", tk, true)
+		ltpWantState(t, h, "/child", k.thawed)
 
 		tk.Continue()
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-		default:
-			t.Fatalf("task still alive right after SIGCONT: %+v", tk.Stat())
-		}
-		if got, want := time.Since(start), 2*ltpSampleSleep; got != want {
-			t.Errorf("task exited %v after start, want %v (right at SIGCONT)", got, want)
-		}
-		ltpInTasks(t, h, "/child", tk, false)
+		ltpWantExitedNow(t, h, tk, start, "SIGCONT")
 	})
 }
 
 // TestLTPForkFreeze ports fork_freeze.sh (B11): a cgroup whose tasks fork hard
 // (a bounded fork bomb) still converges to FROZEN, every task in it frozen,
 // including children forked during FREEZING; then it thaws and the bomb ends.
-func TestLTPForkFreeze(t *testing.T) {
-	h := newHierarchy(t)
-	c := ltpMkdir(t, h, "/child")
+func TestLTPForkFreeze(t *testing.T) { ltpForkFreeze(t, ltpPatch) }
+
+// ltpForkFreeze plays fork_freeze.sh (B11): a cgroup whose tasks fork hard
+// (a bounded fork bomb) still converges to FROZEN, every task in it frozen
+// ('D'), including children forked during FREEZING; then it thaws and the
+// bomb ends.
+func ltpForkFreeze(t *testing.T, k ltpKernel) {
+	h := k.mount(t)
+	c := k.mkdir(t, h, "/child")
 	limit := int64(1000)
 	if testing.Short() {
 		limit = 300
 	}
-	stop := make(chan struct{})
-	stopNow := sync.OnceFunc(func() { close(stop) })
-	t.Cleanup(stopNow)
+	stop, stopNow := holdGate(t)
 
 	var (
 		total    atomic.Int64 // forks attempted (slots taken)
@@ -659,10 +744,7 @@ func TestLTPForkFreeze(t *testing.T) {
 			tk.Sleep(time.Millisecond)
 		}
 	}
-	root, err := c.Spawn("timed_forkbomb", bomb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := spawn(t, c, "timed_forkbomb", bomb)
 	waitFor(t, "the bomb forking", func() bool { return total.Load() >= 32 })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -670,9 +752,7 @@ func TestLTPForkFreeze(t *testing.T) {
 	if err := c.FreezeContext(ctx); err != nil {
 		t.Fatalf("FreezeContext while forking (%d forks): %v", total.Load(), err)
 	}
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Fatalf("state %q, want FROZEN", got)
-	}
+	ltpRequireState(t, h, "/child", "FROZEN")
 	ltpAssertFrozen(t, root)
 	n := 0
 	for tk := range c.Tasks() {
@@ -691,7 +771,7 @@ func TestLTPForkFreeze(t *testing.T) {
 	if want := int(min(forks, limit)) + 1; pids != want {
 		t.Errorf("%d tasks in the FROZEN cgroup after %d fork attempts, want %d", pids, forks, want)
 	}
-	time.Sleep(10 * time.Millisecond) // only to show that nothing forks while FROZEN
+	time.Sleep(quiet) // only to show that nothing forks while FROZEN
 	if got := len(ltpTaskPIDs(t, h, "/child")); got != pids {
 		t.Errorf("tasks while FROZEN went from %d to %d", pids, got)
 	}
@@ -699,21 +779,13 @@ func TestLTPForkFreeze(t *testing.T) {
 		t.Errorf("forks attempted while FROZEN went from %d to %d", forks, got)
 	}
 
-	if err := ltpWriteState(h, "/child", "RUNNING"); err != nil {
-		t.Fatalf("write RUNNING: %v", err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "RUNNING" {
-		t.Errorf("state after thaw %q, want RUNNING", got)
-	}
+	ltpWrite(t, h, "/child", k.thawed)
+	ltpWantState(t, h, "/child", k.thawed)
 	ltpWaitNotFrozen(t, root)
 
 	stopNow()
 	waitFor(t, "every bomb task exited", func() bool { return len(c.PIDs()) == 0 })
-	select {
-	case <-root.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatalf("bomb root did not exit")
-	}
+	waitDone(t, root)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(forkErrs) > 0 {

@@ -10,68 +10,29 @@ package freezer_test
 // takes effect after the thaw; a stopped task in a frozen cgroup shows 'D'
 // while frozen and 'T' after the thaw (DESIGN.md's WithVersion table). The
 // patch's ports, with RUNNING, EIO and EBUSY, are in ltp_test.go, whose
-// helpers these reuse. The last tests check the v1-only rules the scripts
-// touch: the hierarchy, and the FREEZING that a task in D or a move into a
-// FROZEN cgroup leaves behind. Every private name here starts with "ltpV1".
+// helpers these reuse; where the two ports take the same steps, both tests
+// play the script with the same function there (ltpFreezeThaw and the
+// others), given ltpV1 here or ltpPatch there. The last tests check the
+// v1-only rules the scripts touch: the hierarchy, and the FREEZING that a
+// task in D or a move into a FROZEN cgroup leaves behind. Every private name
+// here starts with "ltpV1".
 
 import (
-	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/cgfreezer/freezer"
 )
 
-// ltpV1New mounts a checked v1 hierarchy that is shut down when the test ends.
-func ltpV1New(t testing.TB) *freezer.Hierarchy {
-	t.Helper()
-	return newHierarchy(t, freezer.WithVersion(freezer.V1))
-}
-
-// ltpV1NewBubble mounts a checked v1 hierarchy inside a synctest bubble; the
-// caller must shut it down before the bubble function returns.
-func ltpV1NewBubble() *freezer.Hierarchy {
-	return freezer.New(freezer.WithLockChecks(), freezer.WithVersion(freezer.V1))
-}
-
-// ltpV1Mkdir is ltpMkdir in v1 terms: it creates the cgroup through the
-// cgroupfs view and asserts, as every LTP script does first, that it starts
-// THAWED.
-func ltpV1Mkdir(t testing.TB, h *freezer.Hierarchy, path string) *freezer.Cgroup {
-	t.Helper()
-	if err := h.Mkdir(path); err != nil {
-		t.Fatalf("Mkdir(%q): %v", path, err)
-	}
-	c, err := h.Lookup(path)
-	if err != nil {
-		t.Fatalf("Lookup(%q): %v", path, err)
-	}
-	if got := ltpReadState(t, h, path); got != "THAWED" {
-		t.Fatalf("new cgroup %s reads %q, want THAWED", path, got)
-	}
-	return c
-}
-
-// ltpV1Write writes s to path's freezer.state and fails the test on an error:
-// v1 never refuses THAWED or FROZEN.
-func ltpV1Write(t testing.TB, h *freezer.Hierarchy, path, s string) {
-	t.Helper()
-	if err := ltpWriteState(h, path, s); err != nil {
-		t.Fatalf("write %s to %s/freezer.state: %v, want success (v1 has no EBUSY)", s, path, err)
-	}
-}
-
-// ltpV1WantState asserts what path's freezer.state reads.
-func ltpV1WantState(t testing.TB, h *freezer.Hierarchy, path, want string) {
-	t.Helper()
-	if got := ltpReadState(t, h, path); got != want {
-		t.Errorf("%s/freezer.state reads %q, want %q", path, got, want)
-	}
+// ltpV1 is the mainline v1 freezer, for the scenarios of ltp_test.go.
+var ltpV1 = ltpKernel{
+	version:     freezer.V1,
+	thawed:      "THAWED",
+	invalid:     syscall.EINVAL,
+	wantStopped: ltpV1WantStopped,
 }
 
 // ltpV1WantFlags asserts what path's freezer.self_freezing and
@@ -97,6 +58,14 @@ func ltpV1WantFlags(t testing.TB, h *freezer.Hierarchy, path string, self, paren
 	}
 }
 
+// ltpV1WantCgroup asserts what path's freezer.state, freezer.self_freezing
+// and freezer.parent_freezing read.
+func ltpV1WantCgroup(t testing.TB, h *freezer.Hierarchy, path, state string, self, parent bool) {
+	t.Helper()
+	ltpWantState(t, h, path, state)
+	ltpV1WantFlags(t, h, path, self, parent)
+}
+
 // ltpV1Move writes tk's PID to path's tasks file, which v1 always allows.
 func ltpV1Move(t testing.TB, h *freezer.Hierarchy, path string, tk *freezer.Task) {
 	t.Helper()
@@ -108,18 +77,19 @@ func ltpV1Move(t testing.TB, h *freezer.Hierarchy, path string, tk *freezer.Task
 	}
 }
 
-// ltpV1SpawnD spawns a task in c that waits uninterruptibly ('D') until gate
-// closes, then sleeps for ever; resumed is sent to when its wait has ended
-// and it has passed the safe point after it. It waits until the task is in D.
-func ltpV1SpawnD(t testing.TB, c *freezer.Cgroup, gate <-chan struct{}, resumed chan<- struct{}) *freezer.Task {
+// ltpV1WantStopped is v1's wantStopped. While /child is FROZEN: since 6.1
+// the kernel moves a stopped task to TASK_FROZEN, so ps shows 'D', and it is
+// under the freeze (frozen, or holding its request). After the thaw: stopped
+// ('T') with no freeze left.
+func ltpV1WantStopped(t testing.TB, what string, tk *freezer.Task, frozen bool) {
 	t.Helper()
-	tk := spawn(t, c, "dwait", func(tk *freezer.Task) {
-		tk.WaitUninterruptible(gate)
-		resumed <- struct{}{}
-		sleeper(tk)
-	})
-	waitFor(t, "task "+strconv.Itoa(tk.PID())+" in D", func() bool { return tk.Stat().State == 'D' })
-	return tk
+	st := tk.Stat()
+	if frozen && (st.State != 'D' || !(st.Frozen || st.Freezing) || st.Cgroup != "/child") {
+		t.Errorf("%s: %+v (state %q), want 'D' in /child under the freeze", what, st, st.State)
+	}
+	if !frozen && (st.State != 'T' || st.Frozen || st.Freezing) {
+		t.Errorf("%s: %+v (state %q), want stopped 'T', not frozen", what, st, st.State)
+	}
 }
 
 // TestLTPV1WriteFreezing ports write_freezing.sh (B1): writing FREEZING to an
@@ -127,135 +97,32 @@ func ltpV1SpawnD(t testing.TB, c *freezer.Cgroup, gate <-chan struct{}, resumed 
 // error is EINVAL (not EIO), the state reads THAWED (not RUNNING), and the
 // patch's word RUNNING is itself an invalid write.
 func TestLTPV1WriteFreezing(t *testing.T) {
-	h := ltpV1New(t)
-	ltpV1Mkdir(t, h, "/child")
-	for _, s := range []string{"FREEZING", "FREEZING\n", "RUNNING"} {
-		err := ltpWriteState(h, "/child", s)
-		ltpExpectErrno(t, err, "/child/freezer.state", syscall.EINVAL)
-		ltpV1WantState(t, h, "/child", "THAWED")
-		ltpV1WantFlags(t, h, "/child", false, false)
-	}
+	ltpWriteFreezing(t, ltpV1, "FREEZING", "FREEZING\n", "RUNNING")
 }
 
 // TestLTPV1FreezeWriteFreezing ports freeze_write_freezing.sh (B2): FREEZING
 // cannot be written, so writing it to a FROZEN cgroup fails and the cgroup
 // stays FROZEN with its own freeze still set. Unlike the patch's port: EINVAL
 // (not EIO).
-func TestLTPV1FreezeWriteFreezing(t *testing.T) {
-	h := ltpV1New(t)
-	ltpV1Mkdir(t, h, "/child")
-	ltpV1Write(t, h, "/child", "FROZEN")
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Fatalf("empty cgroup after FROZEN: state %q, want FROZEN", got)
-	}
-	err := ltpWriteState(h, "/child", "FREEZING")
-	ltpExpectErrno(t, err, "/child/freezer.state", syscall.EINVAL)
-	ltpV1WantState(t, h, "/child", "FROZEN")
-	ltpV1WantFlags(t, h, "/child", true, false)
-}
+func TestLTPV1FreezeWriteFreezing(t *testing.T) { ltpFreezeWriteFreezing(t, ltpV1) }
 
 // TestLTPV1FreezeThaw ports freeze_thaw.sh (B3): freeze -> FROZEN, the sleep
 // process frozen ('D'); thaw -> THAWED, the task not frozen and alive. The
 // outcome is the patch's port's; the thaw is written THAWED (not RUNNING).
-func TestLTPV1FreezeThaw(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
-
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFrozen(t, c)
-	ltpV1WantState(t, h, "/child", "FROZEN")
-	ltpAssertFrozen(t, tk)
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
-	ltpWaitNotFrozen(t, tk)
-	ltpAlive(t, tk)
-	ltpInTasks(t, h, "/child", tk, true)
-}
+func TestLTPV1FreezeThaw(t *testing.T) { ltpFreezeThaw(t, ltpV1) }
 
 // TestLTPV1FreezeSleepThaw ports freeze_sleep_thaw.sh (B4) on synctest's fake
 // clock: the sleep 5 task is frozen for 10 s, stays there and frozen, and
 // exits at the very instant of the thaw, its deadline having passed. The
-// outcome is the patch's port's; the states read THAWED (not RUNNING).
-func TestLTPV1FreezeSleepThaw(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := ltpV1NewBubble()
-		defer shutdown(t, h)
-		ltpV1Mkdir(t, h, "/child")
-		start := time.Now()
-		tk := ltpStartSample(t, h, "/child")
-		synctest.Wait()
-		if st := tk.Stat().State; st != 'S' {
-			t.Fatalf("sample state %q before freeze, want 'S'", st)
-		}
-
-		ltpV1Write(t, h, "/child", "FROZEN")
-		synctest.Wait()
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Fatalf("state %q, want FROZEN", got)
-		}
-		ltpAssertFrozen(t, tk)
-
-		time.Sleep(2 * ltpSampleSleep) // the script's sleep 10, in fake time
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-			t.Fatalf("task exited while frozen, %v after start", time.Since(start))
-		default:
-		}
-		ltpInTasks(t, h, "/child", tk, true)
-		ltpAssertFrozen(t, tk)
-		ltpV1WantState(t, h, "/child", "FROZEN")
-
-		ltpV1Write(t, h, "/child", "THAWED")
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-		default:
-			t.Fatalf("task still alive right after thaw: %+v", tk.Stat())
-		}
-		if got, want := time.Since(start), 2*ltpSampleSleep; got != want {
-			t.Errorf("task exited %v after start, want %v (right at the thaw)", got, want)
-		}
-		ltpInTasks(t, h, "/child", tk, false)
-		ltpV1WantState(t, h, "/child", "THAWED")
-	})
-}
+// outcome is the patch's port's; the states read THAWED (not RUNNING), and
+// the thaw is written THAWED.
+func TestLTPV1FreezeSleepThaw(t *testing.T) { ltpFreezeSleepThaw(t, ltpV1) }
 
 // TestLTPV1FreezeKillThaw ports freeze_kill_thaw.sh (B5): a killed frozen
 // task stays frozen ('D') and listed, since v1's refrigerator is an
 // uninterruptible sleep that no signal wakes; it is gone after the thaw. The
 // outcome is the patch's port's; the thaw is written THAWED.
-func TestLTPV1FreezeKillThaw(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
-
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFrozen(t, c)
-	ltpAssertFrozen(t, tk)
-
-	tk.Kill()
-	select { // a short wait, only to show that the task did NOT exit
-	case <-tk.Done():
-		t.Fatalf("killed frozen task exited before the thaw")
-	case <-time.After(quiet):
-	}
-	ltpAssertFrozen(t, tk)
-	ltpInTasks(t, h, "/child", tk, true)
-	ltpV1WantState(t, h, "/child", "FROZEN")
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	waitDone(t, tk)
-	ltpInTasks(t, h, "/child", tk, false)
-	if _, ok := h.Task(tk.PID()); ok {
-		t.Errorf("h.Task(%d) still finds the killed task", tk.PID())
-	}
-	ltpV1WantState(t, h, "/child", "THAWED")
-}
+func TestLTPV1FreezeKillThaw(t *testing.T) { ltpFreezeKillThaw(t, ltpV1) }
 
 // TestLTPV1FreezeMoveThaw ports freeze_move_thaw.sh (B6) with the script's
 // alternative semantics, which are v1's: the move succeeds and the task adopts
@@ -265,14 +132,10 @@ func TestLTPV1FreezeKillThaw(t *testing.T) {
 // into a FROZEN cgroup freezes there; and a frozen task moved between two
 // FROZEN cgroups stays frozen throughout.
 func TestLTPV1FreezeMoveThaw(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	c2 := ltpV1Mkdir(t, h, "/child2")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
+	h, c, tk := ltpV1.sleepingSample(t)
+	c2 := ltpV1.mkdir(t, h, "/child2")
 
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFrozen(t, c)
+	ltpFreeze(t, h, c)
 	ltpAssertFrozen(t, tk)
 
 	// Out of FROZEN into THAWED: the task thaws in child2.
@@ -284,39 +147,39 @@ func TestLTPV1FreezeMoveThaw(t *testing.T) {
 	if st := tk.Stat(); st.Freezing {
 		t.Errorf("task moved into THAWED child2: %+v, want no freeze request", st)
 	}
-	ltpV1WantState(t, h, "/child", "FROZEN")
-	ltpV1WantState(t, h, "/child2", "THAWED")
+	ltpWantState(t, h, "/child", "FROZEN")
+	ltpWantState(t, h, "/child2", "THAWED")
 
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
+	ltpWrite(t, h, "/child", "THAWED")
+	ltpWantState(t, h, "/child", "THAWED")
 	if st := tk.Stat(); st.Frozen || st.Freezing || st.Cgroup != "/child2" {
 		t.Errorf("task after thawing child: %+v, want running in /child2", st)
 	}
 
 	// Into FROZEN: child is empty, so FROZEN at once; the task freezes there.
-	ltpV1Write(t, h, "/child", "FROZEN")
-	ltpV1WantState(t, h, "/child", "FROZEN")
+	ltpWrite(t, h, "/child", "FROZEN")
+	ltpWantState(t, h, "/child", "FROZEN")
 	ltpV1Move(t, h, "/child", tk)
 	waitFrozen(t, c)
 	ltpAssertFrozen(t, tk)
 	ltpInTasks(t, h, "/child", tk, true)
 	ltpInTasks(t, h, "/child2", tk, false)
-	ltpV1WantState(t, h, "/child2", "THAWED")
+	ltpWantState(t, h, "/child2", "THAWED")
 
 	// From FROZEN to FROZEN: the task never thaws.
-	ltpV1Write(t, h, "/child2", "FROZEN")
-	ltpV1WantState(t, h, "/child2", "FROZEN")
+	ltpWrite(t, h, "/child2", "FROZEN")
+	ltpWantState(t, h, "/child2", "FROZEN")
 	ltpV1Move(t, h, "/child2", tk)
 	ltpAssertFrozen(t, tk)
 	waitFrozen(t, c2)
 	ltpAssertFrozen(t, tk)
-	ltpV1WantState(t, h, "/child", "FROZEN")
+	ltpWantState(t, h, "/child", "FROZEN")
 
-	ltpV1Write(t, h, "/child2", "THAWED")
+	ltpWrite(t, h, "/child2", "THAWED")
 	ltpWaitNotFrozen(t, tk)
 	ltpAlive(t, tk)
 	ltpInTasks(t, h, "/child2", tk, true)
-	ltpV1WantState(t, h, "/child2", "THAWED")
+	ltpWantState(t, h, "/child2", "THAWED")
 }
 
 // TestLTPV1FreezeCancel ports freeze_cancel.sh (B7) deterministically: a task
@@ -325,206 +188,27 @@ func TestLTPV1FreezeMoveThaw(t *testing.T) {
 // port, the write of FROZEN succeeds (v1 has no EBUSY) and the thaw is written
 // THAWED; as there, the blocked task's request is gone, so it does not freeze
 // when released.
-func TestLTPV1FreezeCancel(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	release, releaseNow := holdGate(t) // closed before Shutdown: a D wait is not killable
-	resumed := make(chan struct{}, 1)
-	dtask := ltpV1SpawnD(t, c, release, resumed)
-	var spins atomic.Int64
-	btask := spawn(t, c, "busy", func(tk *freezer.Task) {
-		for {
-			spins.Add(1)
-			tk.TryToFreeze()
-		}
-	})
-
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFor(t, "busy task frozen", btask.Frozen)
-	if got := ltpReadState(t, h, "/child"); got != "FREEZING" {
-		t.Fatalf("state %q with a task in D, want FREEZING", got)
-	}
-	if st := dtask.Stat(); st.Frozen || !st.Freezing || st.State != 'D' {
-		t.Errorf("blocked task %+v, want D with a pending freeze request", st)
-	}
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
-	if st := dtask.Stat(); st.Frozen || st.Freezing {
-		t.Errorf("blocked task after cancel %+v, want no freeze request", st)
-	}
-	ltpWaitNotFrozen(t, btask)
-	n := spins.Load()
-	waitFor(t, "busy task running again", func() bool { return spins.Load() > n })
-
-	releaseNow()
-	select {
-	case <-resumed:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("released task did not resume (froze on a cancelled request?): %+v", dtask.Stat())
-	}
-	if st := dtask.Stat(); st.Frozen || st.Freezing {
-		t.Errorf("released task %+v, want not frozen", st)
-	}
-	ltpV1WantState(t, h, "/child", "THAWED")
-}
+func TestLTPV1FreezeCancel(t *testing.T) { ltpFreezeCancel(t, ltpV1) }
 
 // TestLTPV1FreezeSelfThaw ports freeze_self_thaw.sh (B8): a task moves itself
 // into the cgroup and writes FROZEN to its own cgroup; the write returns, the
 // task parks at its next safe point, and continues after the thaw. The
 // outcome is the patch's port's; the thaw is written THAWED.
-func TestLTPV1FreezeSelfThaw(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	wrote := make(chan error, 1)
-	thawed := make(chan bool, 1)
-	tk := spawn(t, h.Root(), "subshell", func(tk *freezer.Task) {
-		if err := h.WriteFile("/child/tasks", []byte(strconv.Itoa(tk.PID()))); err != nil {
-			wrote <- err
-			return
-		}
-		wrote <- h.WriteFile("/child/freezer.state", []byte("FROZEN"))
-		thawed <- tk.TryToFreeze() // "thawed successfully"
-		ltpSample(tk)              // exec sleep
-	})
-	select {
-	case err := <-wrote:
-		if err != nil {
-			t.Fatalf("task writing FROZEN to its own cgroup: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("task's own write of FROZEN did not return: %+v", tk.Stat())
-	}
-	waitFrozen(t, c)
-	ltpAssertFrozen(t, tk)
-	ltpInTasks(t, h, "/child", tk, true)
-	select {
-	case <-thawed:
-		t.Fatalf("task ran past its safe point in a FROZEN cgroup")
-	default:
-	}
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	select {
-	case froze := <-thawed:
-		if !froze {
-			t.Errorf("TryToFreeze after freezing its own cgroup = false, want true")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("task did not continue after the thaw: %+v", tk.Stat())
-	}
-	ltpWaitNotFrozen(t, tk)
-	ltpAlive(t, tk)
-	ltpV1WantState(t, h, "/child", "THAWED")
-}
-
-// ltpV1WantStoppedFrozen asserts v1's view of a stopped task in a FROZEN
-// cgroup: since 6.1 the kernel moves it to TASK_FROZEN, so ps shows 'D', and
-// it is under the freeze (frozen, or holding its request).
-func ltpV1WantStoppedFrozen(t testing.TB, tk *freezer.Task) {
-	t.Helper()
-	if st := tk.Stat(); st.State != 'D' || !(st.Frozen || st.Freezing) || st.Cgroup != "/child" {
-		t.Errorf("stopped task in FROZEN /child: %+v (state %q), want 'D' under the freeze", st, st.State)
-	}
-}
-
-// ltpV1WantStopped asserts that tk is stopped ('T') with no freeze left.
-func ltpV1WantStopped(t testing.TB, what string, tk *freezer.Task) {
-	t.Helper()
-	if st := tk.Stat(); st.State != 'T' || st.Frozen || st.Freezing {
-		t.Errorf("%s: %+v (state %q), want stopped 'T', not frozen", what, st, st.State)
-	}
-}
+func TestLTPV1FreezeSelfThaw(t *testing.T) { ltpFreezeSelfThaw(t, ltpV1) }
 
 // TestLTPV1StopFreezeThawCont ports stop_freeze_thaw_cont.sh (B9): a stopped
 // task does not hold up FROZEN, stays stopped after the thaw, and only
 // SIGCONT resumes it. Unlike the patch's port, where it shows 'T' throughout,
 // in v1 it shows 'D' while the cgroup is FROZEN and 'T' again after the thaw;
 // the thaw is written THAWED.
-func TestLTPV1StopFreezeThawCont(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	tk := ltpStartSample(t, h, "/child")
-	ltpWaitSleeping(t, tk)
-
-	tk.Stop()
-	waitFor(t, "task stopped (T)", func() bool { return tk.Stat().State == 'T' })
-
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFrozen(t, c)
-	ltpV1WantState(t, h, "/child", "FROZEN")
-	ltpV1WantStoppedFrozen(t, tk)
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
-	ltpV1WantStopped(t, "task after thaw", tk)
-	ltpAlive(t, tk)
-
-	tk.Continue()
-	ltpWaitSleeping(t, tk)
-	ltpAlive(t, tk)
-	ltpInTasks(t, h, "/child", tk, true)
-	if st := tk.Stat(); st.Frozen || st.Freezing {
-		t.Errorf("task after SIGCONT %+v, want not frozen", st)
-	}
-}
+func TestLTPV1StopFreezeThawCont(t *testing.T) { ltpStopFreezeThawCont(t, ltpV1) }
 
 // TestLTPV1StopFreezeSleepThawCont ports stop_freeze_sleep_thaw_cont.sh (B10)
 // on synctest's fake clock: as B9 with 10 s spent FROZEN, past the task's 5 s
 // timer: after the thaw it is still there and stopped, and it exits at the
 // very instant of SIGCONT. Unlike the patch's port it shows 'D' while FROZEN,
 // 'T' after the thaw; the states read THAWED.
-func TestLTPV1StopFreezeSleepThawCont(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := ltpV1NewBubble()
-		defer shutdown(t, h)
-		ltpV1Mkdir(t, h, "/child")
-		start := time.Now()
-		tk := ltpStartSample(t, h, "/child")
-		synctest.Wait()
-
-		tk.Stop()
-		synctest.Wait()
-		if st := tk.Stat().State; st != 'T' {
-			t.Fatalf("state %q after SIGSTOP, want 'T'", st)
-		}
-
-		ltpV1Write(t, h, "/child", "FROZEN")
-		synctest.Wait()
-		if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-			t.Fatalf("state %q, want FROZEN", got)
-		}
-		ltpV1WantStoppedFrozen(t, tk)
-
-		time.Sleep(2 * ltpSampleSleep) // the script's sleep 10, in fake time
-		synctest.Wait()
-		ltpV1WantStoppedFrozen(t, tk)
-		ltpV1WantState(t, h, "/child", "FROZEN")
-
-		ltpV1Write(t, h, "/child", "THAWED")
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-			t.Fatalf("stopped task exited at the thaw, before SIGCONT")
-		default:
-		}
-		ltpV1WantStopped(t, "task after thaw", tk)
-		ltpInTasks(t, h, "/child", tk, true)
-		ltpV1WantState(t, h, "/child", "THAWED")
-
-		tk.Continue()
-		synctest.Wait()
-		select {
-		case <-tk.Done():
-		default:
-			t.Fatalf("task still alive right after SIGCONT: %+v", tk.Stat())
-		}
-		if got, want := time.Since(start), 2*ltpSampleSleep; got != want {
-			t.Errorf("task exited %v after start, want %v (right at SIGCONT)", got, want)
-		}
-		ltpInTasks(t, h, "/child", tk, false)
-	})
-}
+func TestLTPV1StopFreezeSleepThawCont(t *testing.T) { ltpStopFreezeSleepThawCont(t, ltpV1) }
 
 // TestLTPV1ForkFreeze ports fork_freeze.sh (B11): a cgroup whose tasks fork
 // hard (a bounded fork bomb) still converges to FROZEN, every task frozen
@@ -532,91 +216,7 @@ func TestLTPV1StopFreezeSleepThawCont(t *testing.T) {
 // ends. The outcome is the patch's port's; in v1 the fork hook reads the
 // flags the write set before it walked the tasks, and the thaw is written
 // THAWED.
-func TestLTPV1ForkFreeze(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
-	limit := int64(1000)
-	if testing.Short() {
-		limit = 300
-	}
-	stop, stopNow := holdGate(t)
-
-	var (
-		total    atomic.Int64 // forks attempted (slots taken)
-		mu       sync.Mutex
-		forkErrs []error
-	)
-	var bomb func(*freezer.Task)
-	bomb = func(tk *freezer.Task) {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if total.Add(1) > limit {
-				tk.Wait(stop)
-				return
-			}
-			if _, err := tk.Fork("forkbomb", bomb); err != nil {
-				mu.Lock()
-				forkErrs = append(forkErrs, err)
-				mu.Unlock()
-				return
-			}
-			tk.Sleep(time.Millisecond)
-		}
-	}
-	root := spawn(t, c, "timed_forkbomb", bomb)
-	waitFor(t, "the bomb forking", func() bool { return total.Load() >= 32 })
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.FreezeContext(ctx); err != nil {
-		t.Fatalf("FreezeContext while forking (%d forks): %v", total.Load(), err)
-	}
-	if got := ltpReadState(t, h, "/child"); got != "FROZEN" {
-		t.Fatalf("state %q, want FROZEN", got)
-	}
-	ltpAssertFrozen(t, root)
-	n := 0
-	for tk := range c.Tasks() {
-		n++
-		if st := tk.Stat(); !st.Frozen || st.State != 'D' {
-			t.Errorf("task in FROZEN cgroup %+v, want frozen 'D'", st)
-		}
-	}
-	if n < 2 {
-		t.Errorf("%d tasks in the cgroup, want the bomb's children too", n)
-	}
-	pids, forks := len(ltpTaskPIDs(t, h, "/child")), total.Load()
-	t.Logf("FROZEN with %d tasks after %d fork attempts (limit %d)", pids, forks, limit)
-	// A task takes a slot and forks with no safe point in between, so once
-	// every task is frozen each slot up to the limit is a task.
-	if want := int(min(forks, limit)) + 1; pids != want {
-		t.Errorf("%d tasks in the FROZEN cgroup after %d fork attempts, want %d", pids, forks, want)
-	}
-	time.Sleep(quiet) // only to show that nothing forks while FROZEN
-	if got := len(ltpTaskPIDs(t, h, "/child")); got != pids {
-		t.Errorf("tasks while FROZEN went from %d to %d", pids, got)
-	}
-	if got := total.Load(); got != forks {
-		t.Errorf("forks attempted while FROZEN went from %d to %d", forks, got)
-	}
-
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
-	ltpWaitNotFrozen(t, root)
-
-	stopNow()
-	waitFor(t, "every bomb task exited", func() bool { return len(c.PIDs()) == 0 })
-	waitDone(t, root)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(forkErrs) > 0 {
-		t.Errorf("Fork failed %d times, first: %v", len(forkErrs), forkErrs[0])
-	}
-}
+func TestLTPV1ForkFreeze(t *testing.T) { ltpForkFreeze(t, ltpV1) }
 
 // TestLTPV1VforkFreeze ports vfork_freeze.sh with vfork.c (B12, a TODO in
 // LTP's runner; the patch's ports have none): a tracer and a task C, waiting
@@ -628,8 +228,8 @@ func TestLTPV1ForkFreeze(t *testing.T) {
 // would fail here on a real kernel too). When the tracer detaches and G
 // exits, C's vfork returns.
 func TestLTPV1VforkFreeze(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
+	h := ltpV1.mount(t)
+	c := ltpV1.mkdir(t, h, "/child")
 	detach, detachNow := holdGate(t)
 	gExit, gExitNow := holdGate(t)
 	gReady, gReadyNow := holdGate(t)
@@ -661,9 +261,8 @@ func TestLTPV1VforkFreeze(t *testing.T) {
 	ltpV1Move(t, h, "/child", vc)
 	ltpV1Move(t, h, "/child", tracer)
 
-	ltpV1Write(t, h, "/child", "FROZEN")
-	waitFrozen(t, c)
-	ltpV1WantState(t, h, "/child", "FROZEN")
+	ltpFreeze(t, h, c)
+	ltpWantState(t, h, "/child", "FROZEN")
 	ltpAssertFrozen(t, tracer)
 	if st := vc.Stat(); st.State != 'D' || !(st.Frozen || st.Freezing) {
 		t.Errorf("vfork parent in FROZEN cgroup %+v (state %q), want 'D' under the freeze", st, st.State)
@@ -677,8 +276,8 @@ func TestLTPV1VforkFreeze(t *testing.T) {
 	default:
 	}
 
-	ltpV1Write(t, h, "/child", "THAWED")
-	ltpV1WantState(t, h, "/child", "THAWED")
+	ltpWrite(t, h, "/child", "THAWED")
+	ltpWantState(t, h, "/child", "THAWED")
 	ltpWaitNotFrozen(t, tracer)
 	if st := vc.Stat(); st.State != 'D' || st.Frozen || st.Freezing {
 		t.Errorf("vfork parent after thaw %+v (state %q), want 'D' in its vfork wait, not frozen", st, st.State)
@@ -706,31 +305,28 @@ func TestLTPV1VforkFreeze(t *testing.T) {
 // task moved into it freezes; thawing the parent thaws it, as it has no freeze
 // of its own. In the patch a new cgroup reads RUNNING whatever its parent.
 func TestV1MkdirUnderFrozenParent(t *testing.T) {
-	h := ltpV1New(t)
-	p := ltpV1Mkdir(t, h, "/parent")
-	ltpV1Write(t, h, "/parent", "FROZEN")
-	ltpV1WantState(t, h, "/parent", "FROZEN")
+	h := ltpV1.mount(t)
+	p := ltpV1.mkdir(t, h, "/parent")
+	ltpWrite(t, h, "/parent", "FROZEN")
+	ltpWantState(t, h, "/parent", "FROZEN")
 
 	if err := h.Mkdir("/parent/child"); err != nil {
 		t.Fatalf("Mkdir: %v", err)
 	}
-	ltpV1WantState(t, h, "/parent/child", "FROZEN")
-	ltpV1WantFlags(t, h, "/parent/child", false, true)
-	ltpV1WantFlags(t, h, "/parent", true, false)
-	ltpV1WantState(t, h, "/parent", "FROZEN")
+	ltpV1WantCgroup(t, h, "/parent/child", "FROZEN", false, true)
+	ltpV1WantCgroup(t, h, "/parent", "FROZEN", true, false)
 
 	tk, w := spawnWorker(t, h.Root(), "worker")
 	ltpWaitSleeping(t, tk)
 	ltpV1Move(t, h, "/parent/child", tk)
 	waitFrozen(t, p)
 	ltpAssertFrozen(t, tk)
-	ltpV1WantState(t, h, "/parent/child", "FROZEN")
+	ltpWantState(t, h, "/parent/child", "FROZEN")
 	staysPut(t, "task in the new child of a FROZEN parent", w)
 
-	ltpV1Write(t, h, "/parent", "THAWED")
-	ltpV1WantState(t, h, "/parent", "THAWED")
-	ltpV1WantState(t, h, "/parent/child", "THAWED")
-	ltpV1WantFlags(t, h, "/parent/child", false, false)
+	ltpWrite(t, h, "/parent", "THAWED")
+	ltpV1WantCgroup(t, h, "/parent", "THAWED", false, false)
+	ltpV1WantCgroup(t, h, "/parent/child", "THAWED", false, false)
 	runsAgain(t, "task after the parent's thaw", w)
 }
 
@@ -740,38 +336,33 @@ func TestV1MkdirUnderFrozenParent(t *testing.T) {
 // with its own freeze stays FROZEN when the parent thaws (self 1, parent 0),
 // and thaws when it is written THAWED itself. The patch's hierarchy is flat.
 func TestV1ThawChildClearsOnlySelf(t *testing.T) {
-	h := ltpV1New(t)
-	p := ltpV1Mkdir(t, h, "/parent")
-	c := ltpV1Mkdir(t, h, "/parent/child")
+	h := ltpV1.mount(t)
+	p := ltpV1.mkdir(t, h, "/parent")
+	c := ltpV1.mkdir(t, h, "/parent/child")
 	tk, w := spawnWorker(t, c, "worker")
 	ltpWaitSleeping(t, tk)
 
-	ltpV1Write(t, h, "/parent", "FROZEN")
-	waitFrozen(t, p)
-	ltpV1WantState(t, h, "/parent/child", "FROZEN")
-	ltpV1WantFlags(t, h, "/parent/child", false, true)
+	ltpFreeze(t, h, p)
+	ltpV1WantCgroup(t, h, "/parent/child", "FROZEN", false, true)
 	ltpAssertFrozen(t, tk)
 
 	// The child's THAWED clears a bit it does not have: the parent holds it.
-	ltpV1Write(t, h, "/parent/child", "THAWED")
-	ltpV1WantState(t, h, "/parent/child", "FROZEN")
-	ltpV1WantFlags(t, h, "/parent/child", false, true)
+	ltpWrite(t, h, "/parent/child", "THAWED")
+	ltpV1WantCgroup(t, h, "/parent/child", "FROZEN", false, true)
 	staysPut(t, "task under a FROZEN parent after its cgroup's THAWED", w)
 	ltpAssertFrozen(t, tk)
 
 	// With its own freeze too, the child outlives the parent's thaw.
-	ltpV1Write(t, h, "/parent/child", "FROZEN")
+	ltpWrite(t, h, "/parent/child", "FROZEN")
 	ltpV1WantFlags(t, h, "/parent/child", true, true)
-	ltpV1Write(t, h, "/parent", "THAWED")
-	ltpV1WantState(t, h, "/parent", "THAWED")
-	ltpV1WantState(t, h, "/parent/child", "FROZEN")
-	ltpV1WantFlags(t, h, "/parent/child", true, false)
+	ltpWrite(t, h, "/parent", "THAWED")
+	ltpV1WantCgroup(t, h, "/parent", "THAWED", false, false)
+	ltpV1WantCgroup(t, h, "/parent/child", "FROZEN", true, false)
 	staysPut(t, "task in a self-frozen child after the parent's THAWED", w)
 	ltpAssertFrozen(t, tk)
 
-	ltpV1Write(t, h, "/parent/child", "THAWED")
-	ltpV1WantState(t, h, "/parent/child", "THAWED")
-	ltpV1WantFlags(t, h, "/parent/child", false, false)
+	ltpWrite(t, h, "/parent/child", "THAWED")
+	ltpV1WantCgroup(t, h, "/parent/child", "THAWED", false, false)
 	runsAgain(t, "task after its cgroup's THAWED", w)
 }
 
@@ -782,52 +373,44 @@ func TestV1ThawChildClearsOnlySelf(t *testing.T) {
 // of the top marks the whole path FROZEN again. In the patch the move fails
 // with EBUSY.
 func TestV1MoveIntoFrozenRefreezes(t *testing.T) {
-	h := ltpV1New(t)
-	a := ltpV1Mkdir(t, h, "/a")
-	ltpV1Mkdir(t, h, "/a/b")
-	ltpV1Mkdir(t, h, "/a/b/c")
-	ltpV1Mkdir(t, h, "/a/d")
-	ltpV1Write(t, h, "/a", "FROZEN")
+	h := ltpV1.mount(t)
+	a := ltpV1.mkdir(t, h, "/a")
+	ltpV1.mkdir(t, h, "/a/b")
+	ltpV1.mkdir(t, h, "/a/b/c")
+	ltpV1.mkdir(t, h, "/a/d")
+	ltpWrite(t, h, "/a", "FROZEN")
 	for _, p := range []string{"/a", "/a/b", "/a/b/c", "/a/d"} {
-		ltpV1WantState(t, h, p, "FROZEN")
+		ltpWantState(t, h, p, "FROZEN")
 	}
 
 	release, releaseNow := holdGate(t) // closed before Shutdown: a D wait is not killable
 	resumed := make(chan struct{}, 1)
-	tk := ltpV1SpawnD(t, h.Root(), release, resumed)
+	tk := ltpSpawnD(t, h.Root(), release, resumed)
 	ltpV1Move(t, h, "/a/b/c", tk)
 	if st := tk.Stat(); st.State != 'D' || st.Frozen || !st.Freezing {
 		t.Errorf("task in D moved into FROZEN /a/b/c: %+v (state %q), want 'D' with a freeze request", st, st.State)
 	}
 	for _, p := range []string{"/a/b/c", "/a/b", "/a"} {
-		ltpV1WantState(t, h, p, "FREEZING")
+		ltpWantState(t, h, p, "FREEZING")
 	}
-	ltpV1WantState(t, h, "/a/d", "FROZEN")
+	ltpWantState(t, h, "/a/d", "FROZEN")
 	ltpV1WantFlags(t, h, "/a/b/c", false, true)
 	ltpV1WantFlags(t, h, "/a", true, false)
 	time.Sleep(quiet) // only to show that the FREEZING lasts while the task is in D
-	ltpV1WantState(t, h, "/a", "FREEZING")
+	ltpWantState(t, h, "/a", "FREEZING")
 
 	releaseNow()
 	waitFrozen(t, a)
 	for _, p := range []string{"/a", "/a/b", "/a/b/c", "/a/d"} {
-		ltpV1WantState(t, h, p, "FROZEN")
+		ltpWantState(t, h, p, "FROZEN")
 	}
 	ltpAssertFrozen(t, tk)
-	select {
-	case <-resumed:
-		t.Errorf("task ran past the end of its wait in a FROZEN cgroup")
-	default:
-	}
+	ltpNotResumed(t, resumed, "task ran past the end of its wait in a FROZEN cgroup")
 
-	ltpV1Write(t, h, "/a", "THAWED")
-	select {
-	case <-resumed:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("task did not resume after the thaw: %+v", tk.Stat())
-	}
+	ltpWrite(t, h, "/a", "THAWED")
+	ltpWaitResumed(t, tk, resumed, "task did not resume after the thaw")
 	ltpWaitNotFrozen(t, tk)
-	ltpV1WantState(t, h, "/a/b/c", "THAWED")
+	ltpWantState(t, h, "/a/b/c", "THAWED")
 }
 
 // TestV1UninterruptibleKeepsFreezing: a task that cannot freeze now (an
@@ -837,21 +420,21 @@ func TestV1MoveIntoFrozenRefreezes(t *testing.T) {
 // and freezes when its wait ends, and the cgroup then reads FROZEN. In the
 // patch the write fails with EBUSY.
 func TestV1UninterruptibleKeepsFreezing(t *testing.T) {
-	h := ltpV1New(t)
-	c := ltpV1Mkdir(t, h, "/child")
+	h := ltpV1.mount(t)
+	c := ltpV1.mkdir(t, h, "/child")
 	release, releaseNow := holdGate(t) // closed before Shutdown: a D wait is not killable
 	resumed := make(chan struct{}, 1)
-	dtask := ltpV1SpawnD(t, c, release, resumed)
+	dtask := ltpSpawnD(t, c, release, resumed)
 	stk, w := spawnWorker(t, c, "sleeper")
 	ltpWaitSleeping(t, stk)
 
-	ltpV1Write(t, h, "/child", "FROZEN")
+	ltpWrite(t, h, "/child", "FROZEN")
 	if err := c.Freeze(); err != nil {
 		t.Errorf("Freeze with a task in D: %v, want nil (v1 has no EBUSY)", err)
 	}
 	waitFor(t, "sleeping task frozen", stk.Frozen)
 	ltpAssertFrozen(t, stk)
-	ltpV1WantState(t, h, "/child", "FREEZING")
+	ltpWantState(t, h, "/child", "FREEZING")
 	if st := dtask.Stat(); st.State != 'D' || st.Frozen || !st.Freezing {
 		t.Errorf("task in D: %+v (state %q), want 'D' with a freeze request", st, st.State)
 	}
@@ -859,24 +442,16 @@ func TestV1UninterruptibleKeepsFreezing(t *testing.T) {
 		t.Errorf("State() = %v, want FREEZING", s)
 	}
 	staysPut(t, "frozen sleeper beside a task in D", w) // also lets time pass
-	ltpV1WantState(t, h, "/child", "FREEZING")
+	ltpWantState(t, h, "/child", "FREEZING")
 
 	releaseNow()
 	waitFrozen(t, c)
-	ltpV1WantState(t, h, "/child", "FROZEN")
+	ltpWantState(t, h, "/child", "FROZEN")
 	ltpAssertFrozen(t, dtask)
-	select {
-	case <-resumed:
-		t.Errorf("task ran past the end of its wait with a freeze request")
-	default:
-	}
+	ltpNotResumed(t, resumed, "task ran past the end of its wait with a freeze request")
 
-	ltpV1Write(t, h, "/child", "THAWED")
-	select {
-	case <-resumed:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("task did not resume after the thaw: %+v", dtask.Stat())
-	}
+	ltpWrite(t, h, "/child", "THAWED")
+	ltpWaitResumed(t, dtask, resumed, "task did not resume after the thaw")
 	runsAgain(t, "sleeper after the thaw", w)
-	ltpV1WantState(t, h, "/child", "THAWED")
+	ltpWantState(t, h, "/child", "THAWED")
 }

@@ -557,6 +557,9 @@ func TestModelMisuse(t *testing.T) {
 // mvtVersions are the versions the model covers, in Version order.
 var mvtVersions = []freezer.Version{freezer.Patch2008, freezer.V1, freezer.V2}
 
+// mvtSame is the want of a row whose scenario every version sees alike.
+func mvtSame(s string) [3]string { return [3]string{s, s, s} }
+
 // mvt drives one version's model for TestModelVersionTable, failing the test
 // on a step that must not fail, and describes what it sees in short words.
 type mvt struct {
@@ -580,6 +583,31 @@ func (x mvt) spawn(c freezer.CgroupID, noFreeze bool) int {
 		x.t.Fatalf("spawn in %s: %s", x.m.Path(c), errnoString(err))
 	}
 	return pid
+}
+
+// sleeper spawns a task in c that sleeps (an interruptible wait).
+func (x mvt) sleeper(c freezer.CgroupID) int {
+	x.t.Helper()
+	pid := x.spawn(c, false)
+	x.m.Wait(pid)
+	return pid
+}
+
+// frozenSleeper makes /a with a sleeper in it and freezes /a.
+func (x mvt) frozenSleeper() (a freezer.CgroupID, pid int) {
+	x.t.Helper()
+	a = x.mkdir("/a")
+	pid = x.sleeper(a)
+	x.m.Freeze(a)
+	return a, pid
+}
+
+// mkdirTask makes the cgroup path with a new task in it, which has not yet
+// reached a wait.
+func (x mvt) mkdirTask(path string, noFreeze bool) (freezer.CgroupID, int) {
+	x.t.Helper()
+	c := x.mkdir(path)
+	return c, x.spawn(c, noFreeze)
 }
 
 // stateFile is the file Freeze writes: freezer.state, or v2's cgroup.freeze.
@@ -672,8 +700,7 @@ func TestModelVersionTable(t *testing.T) {
 		play: func(x mvt) string {
 			x.mkdir("/a")
 			b := x.mkdir("/a/b")
-			pid := x.spawn(b, false)
-			x.m.Wait(pid)
+			pid := x.sleeper(b)
 			x.m.Freeze(b - 1)
 			out := x.state(b) + " " + x.letter(pid)
 			x.m.Thaw(b)
@@ -725,8 +752,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "a task that cannot freeze now (D), then wakes",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, false)
+			a, pid := x.mkdirTask("/a", false)
 			x.m.WaitUninterruptible(pid)
 			out := errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.events(a)
 			x.m.Ready(pid)
@@ -740,8 +766,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "a NoFreeze task",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, true)
+			a, pid := x.mkdirTask("/a", true)
 			return errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.events(a) + " " + x.letter(pid)
 		},
 		want: [3]string{
@@ -752,10 +777,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "kill of a frozen task, then a thaw",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, false)
-			x.m.Wait(pid)
-			x.m.Freeze(a)
+			a, pid := x.frozenSleeper()
 			out := x.letter(pid)
 			x.m.Kill(pid)
 			out += " " + x.letter(pid) + " " + x.events(a)
@@ -770,8 +792,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "a stopped task, then a freeze, then a thaw",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, false)
+			a, pid := x.mkdirTask("/a", false)
 			x.m.Stop(pid)
 			x.m.TryToFreeze(pid)
 			out := x.letter(pid)
@@ -784,10 +805,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "stop of a frozen task, then a thaw",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, false)
-			x.m.Wait(pid)
-			x.m.Freeze(a)
+			a, pid := x.frozenSleeper()
 			x.m.Stop(pid)
 			out := x.letter(pid) + " " + x.frozen(pid)
 			x.m.Thaw(a)
@@ -797,10 +815,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "trace of a frozen task, then an untrace",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			pid := x.spawn(a, false)
-			x.m.Wait(pid)
-			x.m.Freeze(a)
+			a, pid := x.frozenSleeper()
 			x.m.Trace(pid)
 			out := x.letter(pid) + " " + x.frozen(pid) + " " + x.state(a)
 			x.m.Untrace(pid)
@@ -812,8 +827,7 @@ func TestModelVersionTable(t *testing.T) {
 		play: func(x mvt) string {
 			var out []string
 			for i, signal := range []func(int){x.m.Kill, x.m.Trace, x.m.Stop} {
-				c := x.mkdir(fmt.Sprintf("/c%d", i))
-				pid := x.spawn(c, false)
+				c, pid := x.mkdirTask(fmt.Sprintf("/c%d", i), false)
 				signal(pid)
 				x.m.Freeze(c)
 				x.m.TryToFreeze(pid)
@@ -843,9 +857,7 @@ func TestModelVersionTable(t *testing.T) {
 		row: "move of a frozen task out, to a running cgroup and to a frozen one",
 		play: func(x mvt) string {
 			a, b, c := x.mkdir("/a"), x.mkdir("/b"), x.mkdir("/c")
-			p, q := x.spawn(a, false), x.spawn(a, false)
-			x.m.Wait(p)
-			x.m.Wait(q)
+			p, q := x.sleeper(a), x.sleeper(a)
 			x.m.Freeze(a)
 			x.m.Freeze(c)
 			out := errnoString(x.m.Attach(b, p)) + " " + x.letter(p) + " " + x.frozen(p)
@@ -877,28 +889,23 @@ func TestModelVersionTable(t *testing.T) {
 			x.m.Freeze(a)
 			return x.state(a) + " " + errnoString(x.m.RmdirPath("/a")) + " " + x.state(a)
 		},
-		want: [3]string{"FROZEN ok ENODEV", "FROZEN ok ENODEV", "FROZEN ok ENODEV"},
+		want: mvtSame("FROZEN ok ENODEV"),
 	}, {
 		row: "populated: a task in the subtree",
 		play: func(x mvt) string {
 			a := x.mkdir("/a")
-			pid := x.spawn(x.mkdir("/a/b"), false)
+			_, pid := x.mkdirTask("/a/b", false)
 			out := x.events(a)
 			x.m.Exit(pid)
 			return out + "; " + x.events(a)
 		},
-		want: [3]string{
-			"populated=true frozen=false; populated=false frozen=false",
-			"populated=true frozen=false; populated=false frozen=false",
-			"populated=true frozen=false; populated=false frozen=false",
-		},
+		want: mvtSame("populated=true frozen=false; populated=false frozen=false"),
 	}, {
 		row: "cgroup.kill: Kill, a write of 0, a read, a write of 1",
 		play: func(x mvt) string {
 			a := x.mkdir("/a")
-			p := x.spawn(a, false)
-			x.m.Wait(p)
-			q := x.spawn(x.mkdir("/a/b"), true)
+			p := x.sleeper(a)
+			_, q := x.mkdirTask("/a/b", true)
 			x.m.Wait(q)
 			x.m.Freeze(a)
 			return errnoString(x.m.KillCgroup(freezer.RootCgroup)) + " " + x.write("/a/cgroup.kill", "0") + " " +
@@ -908,7 +915,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "fork by a task with a kill pending",
 		play: func(x mvt) string {
-			pid := x.spawn(x.mkdir("/a"), false)
+			_, pid := x.mkdirTask("/a", false)
 			x.m.Kill(pid)
 			_, err := x.m.Fork(pid, "child")
 			return errnoString(err) + " " + x.letter(pid)
@@ -917,8 +924,7 @@ func TestModelVersionTable(t *testing.T) {
 	}, {
 		row: "freeze of a task in a vfork wait, then its child exits",
 		play: func(x mvt) string {
-			a := x.mkdir("/a")
-			parent := x.spawn(a, false)
+			a, parent := x.mkdirTask("/a", false)
 			child, _ := x.m.Vfork(parent, "child")
 			x.m.Attach(x.mkdir("/b"), child)
 			out := errnoString(x.m.Freeze(a)) + " " + x.state(a) + " " + x.letter(parent)

@@ -150,34 +150,45 @@ func TestSelftestSimple(t *testing.T) {
 	}
 }
 
-// peerForkbomb returns a task function doing fork(); fork(); so that four
-// sleep-looping tasks result. Fork errors are sent to errs.
-func peerForkbomb(started chan<- struct{}, errs chan<- error) func(*freezer.Task) {
-	report := func(err error) {
-		if err != nil {
+// peerForkbomb returns forkbomb_fn: a task function doing fork(); fork();
+// so that four tasks run loop, the three children named name. Fork errors
+// are sent to errs while it has room.
+func peerForkbomb(name string, loop func(*freezer.Task), errs chan<- error) func(*freezer.Task) {
+	fork := func(tk *freezer.Task, fn func(*freezer.Task)) {
+		if _, err := tk.Fork(name, fn); err != nil {
 			select {
 			case errs <- err:
 			default:
 			}
 		}
 	}
-	loop := func(t *freezer.Task) {
-		for {
-			t.Sleep(time.Hour)
-		}
+	second := func(tk *freezer.Task) { // the first fork's child, which forks once more
+		fork(tk, loop)
+		loop(tk)
 	}
-	second := func(t *freezer.Task) { // the first child, after the first fork
-		_, err := t.Fork("forkbomb", loop)
-		report(err)
-		loop(t)
+	return func(tk *freezer.Task) {
+		fork(tk, second)
+		fork(tk, loop)
+		loop(tk)
 	}
-	return func(t *freezer.Task) {
-		close(started)
-		_, err := t.Fork("forkbomb", second)
-		report(err)
-		_, err = t.Fork("forkbomb", loop)
-		report(err)
-		loop(t)
+}
+
+// peerRounds is how many rounds a test plays: n, or short with -short.
+func peerRounds(n, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return n
+}
+
+// peerNoForkError fails the test if the fork bomb of round r has sent a
+// fork error to errs.
+func peerNoForkError(t *testing.T, r int, errs <-chan error) {
+	t.Helper()
+	select {
+	case err := <-errs:
+		t.Fatalf("round %d: fork: %v", r, err)
+	default:
 	}
 }
 
@@ -185,17 +196,17 @@ func peerForkbomb(started chan<- struct{}, errs chan<- error) func(*freezer.Task
 // fork();fork(); reaches FROZEN. In v1 a kill of frozen tasks takes effect
 // only after the thaw, after which the cgroup empties and can be removed.
 func TestSelftestForkbomb(t *testing.T) {
-	rounds := 20
-	if testing.Short() {
-		rounds = 5
-	}
 	h := newHierarchy(t)
-	for r := range rounds {
+	for r := range peerRounds(20, 5) {
 		name := fmt.Sprintf("forkbomb%d", r)
 		c := mkdir(t, h, name)
 		started := make(chan struct{})
 		errs := make(chan error, 8)
-		if _, err := c.Spawn("forkbomb", peerForkbomb(started, errs)); err != nil {
+		bomb := peerForkbomb("forkbomb", sleeper, errs)
+		if _, err := c.Spawn("forkbomb", func(tk *freezer.Task) {
+			close(started)
+			bomb(tk)
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if r == 0 {
@@ -243,11 +254,7 @@ func TestSelftestForkbomb(t *testing.T) {
 		if err := h.Rmdir("/" + name); err != nil {
 			t.Fatalf("round %d: Rmdir: %v", r, err)
 		}
-		select {
-		case err := <-errs:
-			t.Fatalf("round %d: fork: %v", r, err)
-		default:
-		}
+		peerNoForkError(t, r, errs)
 	}
 }
 

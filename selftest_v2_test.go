@@ -7,7 +7,8 @@ package freezer_test
 // cgroup.procs, cgroup.kill and cgroup.stat.local, through the path API, with
 // the typed calls as a cross-check. A selftest process is a Task, and the
 // selftest's helpers from cgroup_util.c are the methods of sv2FS. Every
-// private name here starts with "sv2".
+// private name here starts with "sv2"; the fork bomb and a few checks are
+// peer_test.go's, shared with the patch's ports there.
 //
 // Differences common to every port:
 //   - cg_run_nowait clones the child straight into the cgroup where the
@@ -78,6 +79,12 @@ func sv2MountBubble(t *testing.T) *sv2FS {
 	fs := sv2Mount(t)
 	fs.bubble = true
 	return fs
+}
+
+// sv2Bubble runs test in a synctest bubble, on a V2 hierarchy mounted
+// there with sv2MountBubble.
+func sv2Bubble(t *testing.T, test func(t *testing.T, fs *sv2FS)) {
+	synctest.Test(t, func(t *testing.T) { test(t, sv2MountBubble(t)) })
 }
 
 // syscall spends the time an access of a control file takes, in a bubble.
@@ -326,6 +333,22 @@ func (fs *sv2FS) runNowait(c *freezer.Cgroup, fn func(*freezer.Task)) *freezer.T
 	return tk
 }
 
+// runChild is cg_run_nowait of child_fn into the empty cgroup c, then
+// cg_wait_for_proc_count(c, 1).
+func (fs *sv2FS) runChild(c *freezer.Cgroup) *freezer.Task {
+	fs.t.Helper()
+	tk := fs.runNowait(c, sv2ChildFn)
+	fs.waitForProcCount(c, 1)
+	return tk
+}
+
+// createWithChild is cg_create of path, then runChild there.
+func (fs *sv2FS) createWithChild(path string) (*freezer.Cgroup, *freezer.Task) {
+	fs.t.Helper()
+	c := fs.create(path)
+	return c, fs.runChild(c)
+}
+
 // frozenTime is cg_check_freezetime: cgroup.stat.local's frozen_usec, which
 // must read as FrozenTime says. For bubbles only, where no time passes
 // between the two.
@@ -340,6 +363,16 @@ func (fs *sv2FS) frozenTime(c *freezer.Cgroup) time.Duration {
 		fs.t.Fatalf("%s/cgroup.stat.local reads %q; FrozenTime is %v, so want %q", c.Path(), s, d, want)
 	}
 	return d
+}
+
+// createTimed is cg_create of path, then a frozenTime, which stands for the
+// time tests' first check of the new cgroup: that the kernel has
+// cgroup.stat.local.
+func (fs *sv2FS) createTimed(path string) *freezer.Cgroup {
+	fs.t.Helper()
+	c := fs.create(path)
+	fs.frozenTime(c)
+	return c
 }
 
 // wantTime checks c's frozen time at the step named what (which says the
@@ -360,15 +393,6 @@ func sv2ChildFn(tk *freezer.Task) {
 	}
 }
 
-// sv2Tasks returns the tasks of c.
-func sv2Tasks(c *freezer.Cgroup) []*freezer.Task {
-	var ts []*freezer.Task
-	for tk := range c.Tasks() {
-		ts = append(ts, tk)
-	}
-	return ts
-}
-
 // sv2WantFrozenTask checks that tk is frozen, showing 'S' as v2's freezer
 // trap does.
 func sv2WantFrozenTask(t *testing.T, what string, tk *freezer.Task) {
@@ -378,10 +402,13 @@ func sv2WantFrozenTask(t *testing.T, what string, tk *freezer.Task) {
 	}
 }
 
-// sv2WantLetter waits until tk's /proc state letter is letter.
-func sv2WantLetter(t *testing.T, tk *freezer.Task, letter byte) {
+// sv2WantLetterNow checks that tk's /proc state letter is letter now (a
+// traced stop 't', a stop 'T'), and stops the test if not.
+func sv2WantLetterNow(t *testing.T, what string, tk *freezer.Task, letter byte) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("task %d in state %q", tk.PID(), letter), func() bool { return tk.Stat().State == letter })
+	if st := tk.Stat(); st.State != letter {
+		t.Fatalf("%s: the process is %+v (State %q), want %q", what, st, st.State, letter)
+	}
 }
 
 // TestSelftestV2Simple ports test_cgfreezer_simple: a cgroup of 100 child_fn
@@ -460,28 +487,6 @@ func TestSelftestV2Tree(t *testing.T) {
 	fs.checkFrozen(cK, false)
 }
 
-// sv2Forkbomb is forkbomb_fn: fork(); fork(); and each of the four
-// processes sleeps as child_fn does. Fork errors go to errs.
-func sv2Forkbomb(errs chan<- error) func(*freezer.Task) {
-	fork := func(tk *freezer.Task, fn func(*freezer.Task)) {
-		if _, err := tk.Fork("test_freezer", fn); err != nil {
-			select {
-			case errs <- err:
-			default:
-			}
-		}
-	}
-	second := func(tk *freezer.Task) { // the first fork's child, which forks once more
-		fork(tk, sv2ChildFn)
-		sv2ChildFn(tk)
-	}
-	return func(tk *freezer.Task) {
-		fork(tk, second)
-		fork(tk, sv2ChildFn)
-		sv2ChildFn(tk)
-	}
-}
-
 // TestSelftestV2Forkbomb ports test_cgfreezer_forkbomb: a fork bomb freezes,
 // cgroup.kill then kills its frozen processes without a thaw, the cgroup
 // empties and can be removed (the selftest's cg_destroy would spin for ever
@@ -492,15 +497,11 @@ func sv2Forkbomb(errs chan<- error) func(*freezer.Task) {
 // notified, the cgroup still has cgroup.freeze 1 and reads frozen 1 once
 // empty, and no fork fails.
 func TestSelftestV2Forkbomb(t *testing.T) {
-	rounds := 10
-	if testing.Short() {
-		rounds = 3
-	}
 	fs := sv2Mount(t)
-	for round := range rounds {
+	for round := range peerRounds(10, 3) {
 		c := fs.create("/cg_forkbomb_test")
 		errs := make(chan error, 4)
-		fs.runNowait(c, sv2Forkbomb(errs))
+		fs.runNowait(c, peerForkbomb("test_freezer", sv2ChildFn, errs)) // forkbomb_fn
 		if round == 0 {
 			fs.waitForProcCount(c, 4)
 		} else {
@@ -508,7 +509,7 @@ func TestSelftestV2Forkbomb(t *testing.T) {
 		}
 
 		fs.freezeWait(c, true)
-		tasks := sv2Tasks(c)
+		tasks := peerTasks(c)
 		if len(tasks) < 1 || len(tasks) > 4 || round == 0 && len(tasks) != 4 {
 			t.Fatalf("round %d: %d processes frozen, want 4 (1 to 4 when racing)", round, len(tasks))
 		}
@@ -531,11 +532,7 @@ func TestSelftestV2Forkbomb(t *testing.T) {
 				round, sv2EventsText(ev), sv2EventsText(freezer.Events{Frozen: true}))
 		}
 		fs.destroy(c)
-		select {
-		case err := <-errs:
-			t.Fatalf("round %d: fork: %v", round, err)
-		default:
-		}
+		peerNoForkError(t, round, errs)
 	}
 }
 
@@ -554,8 +551,7 @@ func TestSelftestV2Mkdir(t *testing.T) {
 	child := fs.create("/cg_test_mkdir_A/cg_test_mkdir_B")
 	fs.wantEvents(child, freezer.Events{Frozen: true})
 
-	tk := fs.runNowait(child, sv2ChildFn)
-	fs.waitForProcCount(child, 1)
+	tk := fs.runChild(child)
 	fs.waitEvents(child, "the process attached to a frozen child freezes",
 		func(ev freezer.Events) bool { return ev.Populated && ev.Frozen })
 	fs.checkFrozen(child, true)
@@ -586,8 +582,7 @@ func TestSelftestV2Migrate(t *testing.T) {
 	fs := sv2Mount(t)
 	a := fs.create("/cg_test_migrate_A")
 	b := fs.create("/cg_test_migrate_B")
-	tk := fs.runNowait(a, sv2ChildFn)
-	fs.waitForProcCount(a, 1)
+	tk := fs.runChild(a)
 
 	// A (running) -> B (frozen).
 	fs.freezeWait(b, true)
@@ -618,17 +613,14 @@ func TestSelftestV2Migrate(t *testing.T) {
 // freezer (frozen, S).
 func TestSelftestV2Ptrace(t *testing.T) {
 	fs := sv2Mount(t)
-	c := fs.create("/cg_test_ptrace")
-	tk := fs.runNowait(c, sv2ChildFn)
-	fs.waitForProcCount(c, 1)
+	c, tk := fs.createWithChild("/cg_test_ptrace")
 	fs.freezeWait(c, true)
 
 	tk.Trace() // PTRACE_SEIZE, PTRACE_INTERRUPT
-	sv2WantLetter(t, tk, 't')
+	peerWaitLetter(t, tk, 't')
 	fs.checkFrozen(c, true)
-	if st := tk.Stat(); st.State != 't' { // PTRACE_GETSIGINFO needs a tracee in a stop
-		t.Fatalf("PTRACE_GETSIGINFO: the process is %+v (State %q), want in a traced stop", st, st.State)
-	}
+	// PTRACE_GETSIGINFO needs a tracee in a traced stop.
+	sv2WantLetterNow(t, "PTRACE_GETSIGINFO", tk, 't')
 	tk.Untrace() // PTRACE_DETACH
 	fs.checkFrozen(c, true)
 	sv2WantFrozenTask(t, "after the detach", tk)
@@ -643,22 +635,16 @@ func TestSelftestV2Ptrace(t *testing.T) {
 // kernel shows it.
 func TestSelftestV2Stopped(t *testing.T) {
 	fs := sv2Mount(t)
-	c := fs.create("/cg_test_stopped")
-	tk := fs.runNowait(c, sv2ChildFn)
-	fs.waitForProcCount(c, 1)
+	c, tk := fs.createWithChild("/cg_test_stopped")
 
 	tk.Stop() // kill(pid, SIGSTOP)
-	sv2WantLetter(t, tk, 'T')
+	peerWaitLetter(t, tk, 'T')
 	fs.checkFrozen(c, false)
 
 	fs.freezeWait(c, true)
-	if st := tk.Stat(); st.State != 'T' {
-		t.Fatalf("stopped process while frozen: %+v (State %q), want T", st, st.State)
-	}
+	sv2WantLetterNow(t, "stopped process while frozen", tk, 'T')
 	fs.freezeWait(c, false)
-	if st := tk.Stat(); st.State != 'T' { // proc_check_stopped
-		t.Fatalf("proc_check_stopped: %+v (State %q), want T", st, st.State)
-	}
+	sv2WantLetterNow(t, "proc_check_stopped", tk, 'T')
 }
 
 // TestSelftestV2Ptraced ports test_cgfreezer_ptraced: a process seized and
@@ -668,19 +654,15 @@ func TestSelftestV2Stopped(t *testing.T) {
 // (it is still in the traced stop) and detach it, after which it runs.
 func TestSelftestV2Ptraced(t *testing.T) {
 	fs := sv2Mount(t)
-	c := fs.create("/cg_test_ptraced")
-	tk := fs.runNowait(c, sv2ChildFn)
-	fs.waitForProcCount(c, 1)
+	c, tk := fs.createWithChild("/cg_test_ptraced")
 
-	tk.Trace()                // PTRACE_SEIZE, PTRACE_INTERRUPT
-	sv2WantLetter(t, tk, 't') // waitpid
+	tk.Trace()                 // PTRACE_SEIZE, PTRACE_INTERRUPT
+	peerWaitLetter(t, tk, 't') // waitpid
 	fs.checkFrozen(c, false)
 
 	fs.freezeWait(c, true)
 	fs.freezeWait(c, false)
-	if st := tk.Stat(); st.State != 't' { // PTRACE_GETSIGINFO
-		t.Fatalf("PTRACE_GETSIGINFO: the process is %+v (State %q), want in a traced stop", st, st.State)
-	}
+	sv2WantLetterNow(t, "PTRACE_GETSIGINFO", tk, 't')
 	tk.Untrace() // PTRACE_DETACH
 	waitFor(t, "the detached process runs", func() bool {
 		s := tk.Stat().State
@@ -707,7 +689,7 @@ func TestSelftestV2Vfork(t *testing.T) {
 	fs.waitForProcCount(c, 2)
 
 	fs.freezeWait(c, true)
-	for _, tk := range sv2Tasks(c) {
+	for _, tk := range peerTasks(c) {
 		if tk != parent {
 			sv2WantFrozenTask(t, "vfork child", tk)
 		}
@@ -725,9 +707,8 @@ func TestSelftestV2Vfork(t *testing.T) {
 // frozen time is 0, at least 1000 µs after 1 ms frozen, larger after the
 // unfreeze than before it, and unchanged after that.
 func TestSelftestV2TimeEmpty(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const ms, tick = time.Millisecond, sv2Syscall
-		fs := sv2MountBubble(t)
 		c := fs.create("/cg_time_test_empty") // τ
 		fs.wantTime(c, "1) new cgroup: 0", 0) // 2τ
 
@@ -745,9 +726,8 @@ func TestSelftestV2TimeEmpty(t *testing.T) {
 // TimeEmpty, with one child_fn process, which does not start the clock, and
 // 1 ms after the unfreeze the time is unchanged.
 func TestSelftestV2TimeSimple(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const ms, tick = time.Millisecond, sv2Syscall
-		fs := sv2MountBubble(t)
 		c := fs.create("/cg_time_test_simple") // τ
 		fs.wantTime(c, "1) new cgroup: 0", 0)  // 2τ
 
@@ -772,9 +752,8 @@ func TestSelftestV2TimeSimple(t *testing.T) {
 // when the processes are killed, and grows by a freeze and unfreeze back to
 // back.
 func TestSelftestV2TimePopulate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const tick = sv2Syscall
-		fs := sv2MountBubble(t)
 		c := fs.create("/cg_time_test_populate") // τ
 		fs.wantTime(c, "new cgroup: 0", 0)       // 2τ
 
@@ -811,12 +790,10 @@ func TestSelftestV2TimePopulate(t *testing.T) {
 // moved out of frozen A into running B leaves B's frozen time at 0 while A's
 // keeps growing.
 func TestSelftestV2TimeMigrate(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const ms, tick = time.Millisecond, sv2Syscall
-		fs := sv2MountBubble(t)
-		a := fs.create("/cg_time_test_migrate_A") // τ
-		fs.frozenTime(a)                          // 2τ: the selftest's check for the file
-		b := fs.create("/cg_time_test_migrate_B") // 3τ
+		a := fs.createTimed("/cg_time_test_migrate_A") // τ, the check at 2τ
+		b := fs.create("/cg_time_test_migrate_B")      // 3τ
 		tk := fs.runNowait(a, sv2ChildFn)
 		fs.waitForProcCount(a, 1)        // 4τ
 		fs.wantTime(a, "A before: 0", 0) // 5τ
@@ -838,11 +815,9 @@ func TestSelftestV2TimeMigrate(t *testing.T) {
 // set and the parent unfrozen, the child stays frozen, and 100 ms later has
 // more frozen time than the parent.
 func TestSelftestV2TimeParent(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const ms, tick = time.Millisecond, sv2Syscall
-		fs := sv2MountBubble(t)
-		parent := fs.create("/cg_test_parent_A") // τ
-		fs.frozenTime(parent)                    // 2τ: the selftest's check for the file
+		parent := fs.createTimed("/cg_test_parent_A") // τ, the check at 2τ
 
 		fs.freezeWait(parent, true) // 3τ, the check at 4τ
 		time.Sleep(ms)
@@ -870,11 +845,9 @@ func TestSelftestV2TimeParent(t *testing.T) {
 // TestSelftestV2TimeChild ports test_cgfreezer_time_child: freezing a child
 // gives it frozen time and leaves its parent's at 0.
 func TestSelftestV2TimeChild(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const tick = sv2Syscall
-		fs := sv2MountBubble(t)
-		parent := fs.create("/cg_test_child_A")                // τ
-		fs.frozenTime(parent)                                  // 2τ: the selftest's check for the file
+		parent := fs.createTimed("/cg_test_child_A")           // τ, the check at 2τ
 		child := fs.create("/cg_test_child_A/cg_test_child_B") // 3τ
 
 		fs.freezeWait(child, true)                                       // 4τ, the check at 5τ
@@ -888,13 +861,11 @@ func TestSelftestV2TimeChild(t *testing.T) {
 // frozen time than B, and B more than A, each clock running while a freeze,
 // its own or an ancestor's, holds.
 func TestSelftestV2TimeNested(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	sv2Bubble(t, func(t *testing.T, fs *sv2FS) {
 		const ms, tick = time.Millisecond, sv2Syscall
-		fs := sv2MountBubble(t)
-		a := fs.create("/cg_test_time_A")     // τ
-		fs.frozenTime(a)                      // 2τ: the selftest's check for the file
-		b := fs.create("/cg_test_time_A/B")   // 3τ
-		c := fs.create("/cg_test_time_A/B/C") // 4τ
+		a := fs.createTimed("/cg_test_time_A") // τ, the check at 2τ
+		b := fs.create("/cg_test_time_A/B")    // 3τ
+		c := fs.create("/cg_test_time_A/B/C")  // 4τ
 
 		fs.freezeNowait(c, true) // 5τ
 		fs.freezeNowait(b, true) // 6τ

@@ -438,6 +438,7 @@ type tblRow struct {
 // typed reports whether the typed API can perform the row's operation.
 func (r tblRow) typed() bool { return r.read || r.data == "FROZEN" || r.data == "RUNNING" }
 
+// tblPad pads s with newlines to n bytes.
 func tblPad(s string, n int) string { return s + strings.Repeat("\n", n-len(s)) }
 
 // TestTransitionTable walks DESIGN.md's freezer.state transition table row by
@@ -818,8 +819,7 @@ type tblCgroupSnap struct {
 func tblSnap(t testing.TB, h *freezer.Hierarchy) tblSnapshot {
 	t.Helper()
 	s := tblSnapshot{Cgroups: map[string]tblCgroupSnap{}, Tasks: map[int]freezer.TaskStat{}}
-	var walk func(c *freezer.Cgroup)
-	walk = func(c *freezer.Cgroup) {
+	tblWalk(h.Root(), func(c *freezer.Cgroup) {
 		var cs tblCgroupSnap
 		b, err := h.ReadFile(tblFile(c, "tasks"))
 		if err != nil {
@@ -830,15 +830,25 @@ func tblSnap(t testing.TB, h *freezer.Hierarchy) tblSnapshot {
 			cs.State = tblRead(t, h, c)
 		}
 		s.Cgroups[c.Path()] = cs
-		for tk := range c.Tasks() {
-			s.Tasks[tk.PID()] = tk.Stat()
-		}
-		for _, k := range c.Children() {
-			walk(k)
-		}
-	}
-	walk(h.Root())
+		tblAddStats(s.Tasks, c)
+	})
 	return s
+}
+
+// tblWalk calls fn for c and then for each of its descendants, parents
+// before their children.
+func tblWalk(c *freezer.Cgroup, fn func(*freezer.Cgroup)) {
+	fn(c)
+	for _, k := range c.Children() {
+		tblWalk(k, fn)
+	}
+}
+
+// tblAddStats adds the Stat of each task of c to stats, by PID.
+func tblAddStats(stats map[int]freezer.TaskStat, c *freezer.Cgroup) {
+	for tk := range c.Tasks() {
+		stats[tk.PID()] = tk.Stat()
+	}
 }
 
 // TestErrnoTable checks every errno DESIGN.md lists, through the path API

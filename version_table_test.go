@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -146,6 +145,14 @@ func vtEvents(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup) freezer.Eve
 	return ev
 }
 
+// vtWantEvents checks what c's Events returns.
+func vtWantEvents(t testing.TB, c *freezer.Cgroup, want freezer.Events) {
+	t.Helper()
+	if got, err := c.Events(); err != nil || got != want {
+		t.Errorf("%s: Events() = %+v, %v; want %+v", c.Path(), got, err, want)
+	}
+}
+
 // vtStateWord is freezer.state's word for s in the patch and in v1.
 func vtStateWord(v freezer.Version, s freezer.State) string {
 	if v == freezer.V1 && s == freezer.Running {
@@ -215,6 +222,23 @@ func vtWantTypedErr(t testing.TB, err error, path string, want syscall.Errno) {
 	}
 }
 
+// vtWantAddedCallsErr checks that the calls WithVersion adds fail on c with
+// errno: SelfFreezing, ParentFreezing and Events on the version's control
+// file, Kill on cgroup.kill and FrozenTime on cgroup.stat.local.
+func vtWantAddedCallsErr(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup, errno syscall.Errno) {
+	t.Helper()
+	control := tblFile(c, vtKern(h).control)
+	_, err := c.SelfFreezing()
+	vtWantTypedErr(t, err, control, errno)
+	_, err = c.ParentFreezing()
+	vtWantTypedErr(t, err, control, errno)
+	_, err = c.Events()
+	vtWantTypedErr(t, err, control, errno)
+	vtWantTypedErr(t, c.Kill(), tblFile(c, "cgroup.kill"), errno)
+	_, err = c.FrozenTime()
+	vtWantTypedErr(t, err, tblFile(c, "cgroup.stat.local"), errno)
+}
+
 // vtSnapshot is everything a failed write must leave alone: the contents of
 // every readable control file (but cgroup.stat.local, whose clock runs while
 // a freeze lasts) and every task's Stat.
@@ -226,22 +250,15 @@ type vtSnapshot struct {
 func vtSnap(t testing.TB, h *freezer.Hierarchy) vtSnapshot {
 	t.Helper()
 	s := vtSnapshot{Files: map[string]string{}, Tasks: map[int]freezer.TaskStat{}}
-	var walk func(c *freezer.Cgroup)
-	walk = func(c *freezer.Cgroup) {
+	tblWalk(h.Root(), func(c *freezer.Cgroup) {
 		for _, name := range c.Files() {
 			if name == "cgroup.kill" || name == "cgroup.stat.local" {
 				continue
 			}
 			s.Files[tblFile(c, name)] = vtRead(t, h, tblFile(c, name))
 		}
-		for tk := range c.Tasks() {
-			s.Tasks[tk.PID()] = tk.Stat()
-		}
-		for _, k := range c.Children() {
-			walk(k)
-		}
-	}
-	walk(h.Root())
+		tblAddStats(s.Tasks, c)
+	})
 	return s
 }
 
@@ -266,16 +283,63 @@ func vtMkdir(t testing.TB, c *freezer.Cgroup, name string) *freezer.Cgroup {
 	return k
 }
 
+// vtParentChild makes /p and /p/k or fails the test.
+func vtParentChild(t testing.TB, h *freezer.Hierarchy) (p, k *freezer.Cgroup) {
+	t.Helper()
+	p = mkdir(t, h, "p")
+	return p, vtMkdir(t, p, "k")
+}
+
+// vtMkdirPath makes the cgroup path through the path API, looks it up, or
+// fails the test.
+func vtMkdirPath(t testing.TB, h *freezer.Hierarchy, path string) *freezer.Cgroup {
+	t.Helper()
+	if err := h.Mkdir(path); err != nil {
+		t.Fatalf("Mkdir(%s): %v", path, err)
+	}
+	c, err := h.Lookup(path)
+	if err != nil {
+		t.Fatalf("Lookup(%s): %v", path, err)
+	}
+	return c
+}
+
+// vtWantFiles checks the exact contents of c's files: name → contents.
+func vtWantFiles(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup, files map[string]string) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		vtWantFile(t, h, tblFile(c, name), files[name])
+	}
+}
+
 // vtFrozenSleeper makes a cgroup name with a sleeper, freezes it through the
 // path API and waits until it is frozen.
 func vtFrozenSleeper(t testing.TB, h *freezer.Hierarchy, parent *freezer.Cgroup, name string) (*freezer.Cgroup, *freezer.Task) {
 	t.Helper()
 	c := vtMkdir(t, parent, name)
 	s := tblSleeper(t, c, name+"-sleeper")
+	vtFreezeWait(t, h, c, s)
+	return c, s
+}
+
+// vtFreezeWait freezes c through the path API and waits until it is frozen
+// and each of tasks is in the refrigerator.
+func vtFreezeWait(t testing.TB, h *freezer.Hierarchy, c *freezer.Cgroup, tasks ...*freezer.Task) {
+	t.Helper()
 	vtFreeze(t, h, c)
 	waitFrozen(t, c)
-	tblWaitFrozenTask(t, s)
-	return c, s
+	for _, tk := range tasks {
+		tblWaitFrozenTask(t, tk)
+	}
+}
+
+// vtRelease opens g, on which tk is held in c, and waits until tk and then
+// c are frozen.
+func vtRelease(t testing.TB, g *tblGate, tk *freezer.Task, c *freezer.Cgroup) {
+	t.Helper()
+	g.open()
+	tblWaitFrozenTask(t, tk)
+	waitFrozen(t, c)
 }
 
 // vtRunner spawns a task in c that runs without a safe point until g opens,
@@ -321,13 +385,7 @@ func TestVersionFiles(t *testing.T) {
 	vtRow(t, vtSame(func(t *testing.T, h *freezer.Hierarchy) {
 		c := mkdir(t, h, "c")
 		k := vtMkdir(t, c, "k")
-		if err := h.Mkdir("/c/k/g"); err != nil {
-			t.Fatal(err)
-		}
-		g, err := h.Lookup("/c/k/g")
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := vtMkdirPath(t, h, "/c/k/g")
 		mine := want[h.Version()]
 		for _, cg := range []*freezer.Cgroup{c, k, g} {
 			if diff := cmp.Diff(mine, cg.Files()); diff != "" {
@@ -346,57 +404,40 @@ func TestVersionFiles(t *testing.T) {
 	}))
 }
 
-// TestVersionNewCgroup: "a new cgroup reads".
+// TestVersionNewCgroup: "a new cgroup reads". Each cell gives what the
+// files of a new cgroup, and of a new child of it, read.
 func TestVersionNewCgroup(t *testing.T) {
-	typed := func(t *testing.T, c *freezer.Cgroup) {
-		t.Helper()
-		if s := state(t, c); s != freezer.Running {
-			t.Errorf("%s: State() = %v, want RUNNING", c.Path(), s)
-		}
-		if ev, err := c.Events(); err != nil || ev != (freezer.Events{}) {
-			t.Errorf("%s: Events() = %+v, %v; want neither populated nor frozen", c.Path(), ev, err)
+	cell := func(files map[string]string) func(t *testing.T, h *freezer.Hierarchy) {
+		return func(t *testing.T, h *freezer.Hierarchy) {
+			for _, c := range []*freezer.Cgroup{mkdir(t, h, "c"), vtMkdir(t, h.Root(), "d")} {
+				for _, cg := range []*freezer.Cgroup{c, vtMkdir(t, c, "k")} {
+					vtWantFiles(t, h, cg, files)
+					vtWantFlags(t, h, cg, false, false)
+					if s := state(t, cg); s != freezer.Running {
+						t.Errorf("%s: State() = %v, want RUNNING", cg.Path(), s)
+					}
+					if ev, err := cg.Events(); err != nil || ev != (freezer.Events{}) {
+						t.Errorf("%s: Events() = %+v, %v; want neither populated nor frozen", cg.Path(), ev, err)
+					}
+					if h.Version() == freezer.V2 { // the others have no frozen time
+						if d, err := cg.FrozenTime(); err != nil || d != 0 {
+							t.Errorf("%s: FrozenTime() = %v, %v; want 0", cg.Path(), d, err)
+						}
+					}
+				}
+			}
 		}
 	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
-		freezer.Patch2008: func(t *testing.T, h *freezer.Hierarchy) {
-			for _, c := range []*freezer.Cgroup{mkdir(t, h, "c"), vtMkdir(t, h.Root(), "d")} {
-				k := vtMkdir(t, c, "k")
-				for _, cg := range []*freezer.Cgroup{c, k} {
-					vtWantFile(t, h, tblFile(cg, "freezer.state"), "RUNNING\n")
-					vtWantFile(t, h, tblFile(cg, "tasks"), "")
-					vtWantFlags(t, h, cg, false, false)
-					typed(t, cg)
-				}
-			}
-		},
-		freezer.V1: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			k := vtMkdir(t, c, "k")
-			for _, cg := range []*freezer.Cgroup{c, k} {
-				vtWantFile(t, h, tblFile(cg, "freezer.state"), "THAWED\n")
-				vtWantFile(t, h, tblFile(cg, "freezer.self_freezing"), "0\n")
-				vtWantFile(t, h, tblFile(cg, "freezer.parent_freezing"), "0\n")
-				vtWantFile(t, h, tblFile(cg, "tasks"), "")
-				vtWantFile(t, h, tblFile(cg, "cgroup.procs"), "")
-				vtWantFlags(t, h, cg, false, false)
-				typed(t, cg)
-			}
-		},
-		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			k := vtMkdir(t, c, "k")
-			for _, cg := range []*freezer.Cgroup{c, k} {
-				vtWantFile(t, h, tblFile(cg, "cgroup.freeze"), "0\n")
-				vtWantFile(t, h, tblFile(cg, "cgroup.events"), "populated 0\nfrozen 0\n")
-				vtWantFile(t, h, tblFile(cg, "cgroup.procs"), "")
-				vtWantFile(t, h, tblFile(cg, "cgroup.stat.local"), "frozen_usec 0\n")
-				vtWantFlags(t, h, cg, false, false)
-				typed(t, cg)
-				if d, err := cg.FrozenTime(); err != nil || d != 0 {
-					t.Errorf("%s: FrozenTime() = %v, %v; want 0", cg.Path(), d, err)
-				}
-			}
-		},
+		freezer.Patch2008: cell(map[string]string{"freezer.state": "RUNNING\n", "tasks": ""}),
+		freezer.V1: cell(map[string]string{
+			"freezer.state": "THAWED\n", "freezer.self_freezing": "0\n", "freezer.parent_freezing": "0\n",
+			"tasks": "", "cgroup.procs": "",
+		}),
+		freezer.V2: cell(map[string]string{
+			"cgroup.freeze": "0\n", "cgroup.events": "populated 0\nfrozen 0\n", "cgroup.procs": "",
+			"cgroup.stat.local": "frozen_usec 0\n",
+		}),
 	})
 }
 
@@ -439,6 +480,58 @@ func TestVersionHierarchy(t *testing.T) {
 			}
 		}
 	}
+	// nested is v1's and v2's cell: a freeze covers the subtree, and a
+	// child's own bit, set or cleared, does not undo its parent's.
+	nested := func(t *testing.T, h *freezer.Hierarchy) {
+		tr := build(t, h)
+		vtFreeze(t, h, tr.p)
+		if h.Version() == freezer.V2 { // frozen 1 climbs from the leaves
+			waitFrozen(t, tr.g)
+			waitFrozen(t, tr.k)
+		}
+		waitFrozen(t, tr.p)
+		for _, c := range []*freezer.Cgroup{tr.p, tr.k, tr.g} {
+			vtWantState(t, h, c, freezer.Frozen)
+		}
+		vtWantFlags(t, h, tr.p, true, false)
+		vtWantFlags(t, h, tr.k, false, true)
+		vtWantFlags(t, h, tr.g, false, true)
+		frozen(t, tr, true, true, true)
+
+		// The child's own bit, cleared while it has none, set and cleared:
+		// it stays frozen by its parent's.
+		vtThaw(t, h, tr.k)
+		vtFreeze(t, h, tr.k)
+		vtWantFlags(t, h, tr.k, true, true)
+		vtThaw(t, h, tr.k)
+		vtWantFlags(t, h, tr.k, false, true)
+		vtWantState(t, h, tr.k, freezer.Frozen)
+		vtWantState(t, h, tr.g, freezer.Frozen)
+		frozen(t, tr, true, true, true)
+
+		// With its own bit set the child outlives its parent's thaw, and
+		// keeps its own child frozen.
+		if err := tr.k.Freeze(); err != nil {
+			t.Fatal(err)
+		}
+		vtThaw(t, h, tr.p)
+		vtWantState(t, h, tr.p, freezer.Running)
+		vtWantState(t, h, tr.k, freezer.Frozen)
+		vtWantState(t, h, tr.g, freezer.Frozen)
+		vtWantFlags(t, h, tr.p, false, false)
+		vtWantFlags(t, h, tr.k, true, false)
+		vtWantFlags(t, h, tr.g, false, true)
+		frozen(t, tr, false, true, true)
+
+		if err := tr.k.Thaw(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*freezer.Cgroup{tr.p, tr.k, tr.g} {
+			vtWantState(t, h, c, freezer.Running)
+			vtWantFlags(t, h, c, false, false)
+		}
+		frozen(t, tr, false, false, false)
+	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
 		// flat: a freeze covers only the cgroup written.
 		freezer.Patch2008: func(t *testing.T, h *freezer.Hierarchy) {
@@ -467,97 +560,10 @@ func TestVersionHierarchy(t *testing.T) {
 			vtWantState(t, h, tr.k, freezer.Frozen)
 			frozen(t, tr, false, true, false)
 		},
-		// A freeze covers the subtree; a child's THAWED clears only its own
-		// bit.
-		freezer.V1: func(t *testing.T, h *freezer.Hierarchy) {
-			tr := build(t, h)
-			vtWrite(t, h, "/p/freezer.state", "FROZEN\n")
-			waitFrozen(t, tr.p)
-			for _, c := range []*freezer.Cgroup{tr.p, tr.k, tr.g} {
-				vtWantState(t, h, c, freezer.Frozen)
-			}
-			vtWantFlags(t, h, tr.p, true, false)
-			vtWantFlags(t, h, tr.k, false, true)
-			vtWantFlags(t, h, tr.g, false, true)
-			frozen(t, tr, true, true, true)
-
-			// The child's own bit, set and cleared: it stays frozen by
-			// its parent's.
-			vtWrite(t, h, "/p/k/freezer.state", "FROZEN\n")
-			vtWantFlags(t, h, tr.k, true, true)
-			vtWrite(t, h, "/p/k/freezer.state", "THAWED\n")
-			vtWantFlags(t, h, tr.k, false, true)
-			vtWantState(t, h, tr.k, freezer.Frozen)
-			vtWantState(t, h, tr.g, freezer.Frozen)
-			frozen(t, tr, true, true, true)
-
-			// With its own bit set the child outlives its parent's thaw,
-			// and keeps its own child frozen.
-			if err := tr.k.Freeze(); err != nil {
-				t.Fatal(err)
-			}
-			vtWrite(t, h, "/p/freezer.state", "THAWED\n")
-			vtWantState(t, h, tr.p, freezer.Running)
-			vtWantState(t, h, tr.k, freezer.Frozen)
-			vtWantState(t, h, tr.g, freezer.Frozen)
-			vtWantFlags(t, h, tr.p, false, false)
-			vtWantFlags(t, h, tr.k, true, false)
-			vtWantFlags(t, h, tr.g, false, true)
-			frozen(t, tr, false, true, true)
-
-			if err := tr.k.Thaw(); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range []*freezer.Cgroup{tr.p, tr.k, tr.g} {
-				vtWantState(t, h, c, freezer.Running)
-				vtWantFlags(t, h, c, false, false)
-			}
-			frozen(t, tr, false, false, false)
-		},
-		// A freeze covers the subtree; a child's 0 leaves it frozen.
-		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			tr := build(t, h)
-			vtWrite(t, h, "/p/cgroup.freeze", "1\n")
-			for _, c := range []*freezer.Cgroup{tr.g, tr.k, tr.p} {
-				waitFrozen(t, c)
-				vtWantState(t, h, c, freezer.Frozen)
-			}
-			vtWantFlags(t, h, tr.p, true, false)
-			vtWantFlags(t, h, tr.k, false, true)
-			vtWantFlags(t, h, tr.g, false, true)
-			frozen(t, tr, true, true, true)
-
-			vtWrite(t, h, "/p/k/cgroup.freeze", "0\n")
-			vtWrite(t, h, "/p/k/cgroup.freeze", "1\n")
-			vtWantFlags(t, h, tr.k, true, true)
-			vtWrite(t, h, "/p/k/cgroup.freeze", "0\n")
-			vtWantFlags(t, h, tr.k, false, true)
-			vtWantState(t, h, tr.k, freezer.Frozen)
-			vtWantState(t, h, tr.g, freezer.Frozen)
-			frozen(t, tr, true, true, true)
-
-			// The child's own 1 outlives its parent's 0, for its subtree.
-			if err := tr.k.Freeze(); err != nil {
-				t.Fatal(err)
-			}
-			vtWrite(t, h, "/p/cgroup.freeze", "0\n")
-			vtWantState(t, h, tr.p, freezer.Running)
-			vtWantState(t, h, tr.k, freezer.Frozen)
-			vtWantState(t, h, tr.g, freezer.Frozen)
-			vtWantFlags(t, h, tr.p, false, false)
-			vtWantFlags(t, h, tr.k, true, false)
-			vtWantFlags(t, h, tr.g, false, true)
-			frozen(t, tr, false, true, true)
-
-			if err := tr.k.Thaw(); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range []*freezer.Cgroup{tr.p, tr.k, tr.g} {
-				vtWantState(t, h, c, freezer.Running)
-				vtWantFlags(t, h, c, false, false)
-			}
-			frozen(t, tr, false, false, false)
-		},
+		// v1 and v2: a freeze covers the subtree; a child's own thaw
+		// (THAWED, 0) clears only its own bit.
+		freezer.V1: nested,
+		freezer.V2: nested,
 	})
 }
 
@@ -579,9 +585,7 @@ func (w vtWrites) run(t *testing.T, h *freezer.Hierarchy) {
 	set := func(goal freezer.State) {
 		t.Helper()
 		if goal == freezer.Frozen {
-			vtFreeze(t, h, c)
-			waitFrozen(t, c)
-			tblWaitFrozenTask(t, s)
+			vtFreezeWait(t, h, c, s)
 		} else {
 			vtThaw(t, h, c)
 			tblWaitThawedSleeper(t, s)
@@ -734,9 +738,6 @@ func vtStrstrip(t *testing.T, v freezer.Version, freeze, thaw string) {
 	}.run(t, newHierarchy(t, freezer.WithVersion(v)))
 }
 
-// vtPad pads s with newlines to n bytes.
-func vtPad(s string, n int) string { return s + strings.Repeat("\n", n-len(s)) }
-
 // TestVersionTooLong: "too long". Padding with white space keeps the data
 // valid, so only its size can refuse it: n bytes of the freeze word to the
 // control file, of a task's PID to each task file, and in v2 of 1 to
@@ -765,7 +766,7 @@ func TestVersionTooLong(t *testing.T) {
 			write := func(path, what string) bool {
 				t.Helper()
 				before := vtSnap(t, h)
-				err := h.WriteFile(path, []byte(vtPad(what, tc.n)))
+				err := h.WriteFile(path, []byte(tblPad(what, tc.n)))
 				if tc.tooLong {
 					tblPathErrno(t, err, path, syscall.E2BIG)
 					vtUnchanged(t, h, before, fmt.Sprintf("a write of %d bytes to %s", tc.n, path))
@@ -814,9 +815,7 @@ func TestVersionCannotFreezeNow(t *testing.T) {
 		if st := d.Stat(); st.State != 'D' || !st.Freezing || st.Frozen {
 			t.Errorf("D task before it wakes: %+v, want D with a freeze request", st)
 		}
-		g.open()
-		tblWaitFrozenTask(t, d)
-		waitFrozen(t, c)
+		vtRelease(t, g, d, c)
 		vtWantState(t, h, c, freezer.Frozen)
 	}
 	noError := func(t *testing.T, h *freezer.Hierarchy) {
@@ -884,12 +883,24 @@ func TestVersionCannotFreezeNow(t *testing.T) {
 
 // TestVersionNoFreeze: "NoFreeze task".
 func TestVersionNoFreeze(t *testing.T) {
+	// spawnBoth makes /c with a NoFreeze worker and a sleeper.
+	spawnBoth := func(t *testing.T, h *freezer.Hierarchy) (*freezer.Cgroup, *freezer.Task, *worker, *freezer.Task) {
+		c := mkdir(t, h, "c")
+		nf, w := spawnWorker(t, c, "nf", freezer.NoFreeze())
+		return c, nf, w, tblSleeper(t, c, "s")
+	}
+	// untouched checks that the NoFreeze task runs with no freeze request.
+	untouched := func(t *testing.T, nf *freezer.Task, w *worker) {
+		t.Helper()
+		runsAgain(t, "NoFreeze task", w)
+		if st := nf.Stat(); st.Frozen || st.Freezing {
+			t.Errorf("NoFreeze task: %+v, want neither frozen nor freezing", st)
+		}
+	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
 		// EBUSY.
 		freezer.Patch2008: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			nf, w := spawnWorker(t, c, "nf", freezer.NoFreeze())
-			s := tblSleeper(t, c, "s")
+			c, nf, w, s := spawnBoth(t, h)
 			err := c.Freeze()
 			vtWantTypedErr(t, err, "/c/freezer.state", syscall.EBUSY)
 			var be *freezer.BusyError
@@ -903,31 +914,19 @@ func TestVersionNoFreeze(t *testing.T) {
 		},
 		// Does not block FROZEN.
 		freezer.V1: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			nf, w := spawnWorker(t, c, "nf", freezer.NoFreeze())
-			s := tblSleeper(t, c, "s")
-			vtWrite(t, h, "/c/freezer.state", "FROZEN\n")
-			waitFrozen(t, c)
-			tblWaitFrozenTask(t, s)
+			c, nf, w, s := spawnBoth(t, h)
+			vtFreezeWait(t, h, c, s)
 			vtWantState(t, h, c, freezer.Frozen)
-			runsAgain(t, "NoFreeze task", w)
-			if st := nf.Stat(); st.Frozen || st.Freezing {
-				t.Errorf("NoFreeze task: %+v, want neither frozen nor freezing", st)
-			}
+			untouched(t, nf, w)
 			vtWantState(t, h, c, freezer.Frozen)
 		},
 		// Keeps frozen 0.
 		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			nf, w := spawnWorker(t, c, "nf", freezer.NoFreeze())
-			s := tblSleeper(t, c, "s")
-			vtWrite(t, h, "/c/cgroup.freeze", "1\n")
+			c, nf, w, s := spawnBoth(t, h)
+			vtFreeze(t, h, c)
 			tblWaitFrozenTask(t, s)
 			vtWantState(t, h, c, freezer.Freezing)
-			runsAgain(t, "NoFreeze task", w)
-			if st := nf.Stat(); st.Frozen || st.Freezing {
-				t.Errorf("NoFreeze task: %+v, want neither frozen nor freezing", st)
-			}
+			untouched(t, nf, w)
 			time.Sleep(quiet) // only to show that frozen stays 0
 			vtWantFile(t, h, "/c/cgroup.events", "populated 1\nfrozen 0\n")
 		},
@@ -950,15 +949,17 @@ func TestVersionFrozenPs(t *testing.T) {
 // TestVersionKillFrozen: "Kill of a frozen task". Two frozen sleepers; one
 // is killed.
 func TestVersionKillFrozen(t *testing.T) {
+	// twoFrozen makes /c with the two sleepers and freezes it.
+	twoFrozen := func(t *testing.T, h *freezer.Hierarchy) (c *freezer.Cgroup, a, b *freezer.Task) {
+		c = mkdir(t, h, "c")
+		a = tblSleeper(t, c, "a")
+		b = tblSleeper(t, c, "b")
+		vtFreezeWait(t, h, c, a, b)
+		return c, a, b
+	}
 	// After the thaw.
 	afterThaw := func(t *testing.T, h *freezer.Hierarchy) {
-		c := mkdir(t, h, "c")
-		a := tblSleeper(t, c, "a")
-		b := tblSleeper(t, c, "b")
-		vtFreeze(t, h, c)
-		waitFrozen(t, c)
-		tblWaitFrozenTask(t, a)
-		tblWaitFrozenTask(t, b)
+		c, a, b := twoFrozen(t, h)
 		a.Kill()
 		vtNotDone(t, a, "while frozen")
 		if !a.Frozen() {
@@ -974,11 +975,7 @@ func TestVersionKillFrozen(t *testing.T) {
 		freezer.V1:        afterThaw,
 		// At once, frozen stays 1.
 		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			c := mkdir(t, h, "c")
-			a := tblSleeper(t, c, "a")
-			b := tblSleeper(t, c, "b")
-			vtFreeze(t, h, c)
-			waitFrozen(t, c)
+			c, a, b := twoFrozen(t, h)
 			a.Kill()
 			waitDone(t, a)
 			vtWantFile(t, h, "/c/cgroup.events", "populated 1\nfrozen 1\n")
@@ -1019,8 +1016,7 @@ func TestVersionStoppedThenFreeze(t *testing.T) {
 		return func(t *testing.T, h *freezer.Hierarchy) {
 			c := mkdir(t, h, "c")
 			st := tblStopped(t, c, "st")
-			vtFreeze(t, h, c)
-			waitFrozen(t, c)
+			vtFreezeWait(t, h, c)
 			vtWantState(t, h, c, freezer.Frozen)
 			if got := st.Stat(); got.State != frozen || !got.Freezing || got.Frozen {
 				t.Errorf("stopped task in FROZEN: %+v, want %c, with a freeze request, not in the refrigerator", got, frozen)
@@ -1119,9 +1115,7 @@ func TestVersionMoveIntoFrozen(t *testing.T) {
 			}
 			vtWantState(t, h, k, freezer.Freezing)
 			vtWantState(t, h, p, freezer.Freezing)
-			g.open()
-			tblWaitFrozenTask(t, x)
-			waitFrozen(t, p)
+			vtRelease(t, g, x, p)
 			vtWantState(t, h, k, freezer.Frozen)
 			vtWantState(t, h, p, freezer.Frozen)
 		},
@@ -1142,11 +1136,7 @@ func TestVersionMoveFrozenOut(t *testing.T) {
 			runsAgain(t, "worker", w)
 			tks, ws = append(tks, tk), append(ws, w)
 		}
-		vtFreeze(t, h, f)
-		waitFrozen(t, f)
-		for _, tk := range tks {
-			tblWaitFrozenTask(t, tk)
-		}
+		vtFreezeWait(t, h, f, tks...)
 		return f, tks, ws
 	}
 	// thaws moves a frozen worker out through each task file and with
@@ -1221,53 +1211,28 @@ func TestVersionMoveFrozenOut(t *testing.T) {
 	})
 }
 
-// TestVersionMkdirUnderFrozen: "mkdir under a frozen parent".
+// TestVersionMkdirUnderFrozen: "mkdir under a frozen parent". Each cell
+// gives what the new child's files read, its state, and whether it is
+// frozen by its parent.
 func TestVersionMkdirUnderFrozen(t *testing.T) {
+	cell := func(files map[string]string, want freezer.State, parent bool) func(t *testing.T, h *freezer.Hierarchy) {
+		return func(t *testing.T, h *freezer.Hierarchy) {
+			vtFrozenSleeper(t, h, h.Root(), "p")
+			k := vtMkdirPath(t, h, "/p/k")
+			vtWantFiles(t, h, k, files)
+			vtWantState(t, h, k, want)
+			vtWantFlags(t, h, k, false, parent)
+		}
+	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
-		freezer.Patch2008: func(t *testing.T, h *freezer.Hierarchy) {
-			vtFrozenSleeper(t, h, h.Root(), "p")
-			if err := h.Mkdir("/p/k"); err != nil {
-				t.Fatal(err)
-			}
-			k, err := h.Lookup("/p/k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			vtWantFile(t, h, "/p/k/freezer.state", "RUNNING\n")
-			vtWantState(t, h, k, freezer.Running)
-			vtWantFlags(t, h, k, false, false)
-		},
+		freezer.Patch2008: cell(map[string]string{"freezer.state": "RUNNING\n"}, freezer.Running, false),
 		// FROZEN, self 0, parent 1.
-		freezer.V1: func(t *testing.T, h *freezer.Hierarchy) {
-			vtFrozenSleeper(t, h, h.Root(), "p")
-			if err := h.Mkdir("/p/k"); err != nil {
-				t.Fatal(err)
-			}
-			k, err := h.Lookup("/p/k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			vtWantFile(t, h, "/p/k/freezer.state", "FROZEN\n")
-			vtWantFile(t, h, "/p/k/freezer.self_freezing", "0\n")
-			vtWantFile(t, h, "/p/k/freezer.parent_freezing", "1\n")
-			vtWantState(t, h, k, freezer.Frozen)
-			vtWantFlags(t, h, k, false, true)
-		},
+		freezer.V1: cell(map[string]string{
+			"freezer.state": "FROZEN\n", "freezer.self_freezing": "0\n", "freezer.parent_freezing": "1\n",
+		}, freezer.Frozen, true),
 		// frozen 1, cgroup.freeze 0.
-		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			vtFrozenSleeper(t, h, h.Root(), "p")
-			if err := h.Mkdir("/p/k"); err != nil {
-				t.Fatal(err)
-			}
-			k, err := h.Lookup("/p/k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			vtWantFile(t, h, "/p/k/cgroup.events", "populated 0\nfrozen 1\n")
-			vtWantFile(t, h, "/p/k/cgroup.freeze", "0\n")
-			vtWantState(t, h, k, freezer.Frozen)
-			vtWantFlags(t, h, k, false, true)
-		},
+		freezer.V2: cell(map[string]string{"cgroup.events": "populated 0\nfrozen 1\n", "cgroup.freeze": "0\n"},
+			freezer.Frozen, true),
 	})
 }
 
@@ -1276,8 +1241,7 @@ func TestVersionMkdirUnderFrozen(t *testing.T) {
 func TestVersionRmdirFrozenEmpty(t *testing.T) {
 	vtRow(t, vtSame(func(t *testing.T, h *freezer.Hierarchy) {
 		c := mkdir(t, h, "c")
-		vtFreeze(t, h, c)
-		waitFrozen(t, c)
+		vtFreezeWait(t, h, c)
 		vtWantState(t, h, c, freezer.Frozen)
 		if err := h.Rmdir("/c"); err != nil {
 			t.Fatalf("Rmdir of a frozen empty cgroup: %v", err)
@@ -1308,38 +1272,29 @@ func TestVersionRmdirFrozenEmpty(t *testing.T) {
 // TestVersionPopulated: "populated". The patch and v1 have no cgroup.events,
 // but Events says whether the subtree has a task.
 func TestVersionPopulated(t *testing.T) {
-	typed := func(t *testing.T, c *freezer.Cgroup, want freezer.Events) {
-		t.Helper()
-		if got, err := c.Events(); err != nil || got != want {
-			t.Errorf("%s: Events() = %+v, %v; want %+v", c.Path(), got, err, want)
-		}
-	}
 	noFile := func(t *testing.T, h *freezer.Hierarchy) {
-		p := mkdir(t, h, "p")
-		k := vtMkdir(t, p, "k")
+		p, k := vtParentChild(t, h)
 		_, err := h.ReadFile("/p/cgroup.events")
 		tblPathErrno(t, err, "/p/cgroup.events", syscall.ENOENT)
-		typed(t, p, freezer.Events{})
+		vtWantEvents(t, p, freezer.Events{})
 		tk := tblSleeper(t, k, "s")
-		typed(t, p, freezer.Events{Populated: true})
-		typed(t, k, freezer.Events{Populated: true})
-		vtFreeze(t, h, k)
-		waitFrozen(t, k)
-		typed(t, k, freezer.Events{Populated: true, Frozen: true})
-		typed(t, p, freezer.Events{Populated: true}) // not frozen by its child
+		vtWantEvents(t, p, freezer.Events{Populated: true})
+		vtWantEvents(t, k, freezer.Events{Populated: true})
+		vtFreezeWait(t, h, k)
+		vtWantEvents(t, k, freezer.Events{Populated: true, Frozen: true})
+		vtWantEvents(t, p, freezer.Events{Populated: true}) // not frozen by its child
 		vtThaw(t, h, k)
 		tk.Kill()
 		waitDone(t, tk)
-		typed(t, p, freezer.Events{})
-		typed(t, k, freezer.Events{})
+		vtWantEvents(t, p, freezer.Events{})
+		vtWantEvents(t, k, freezer.Events{})
 	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
 		freezer.Patch2008: noFile,
 		freezer.V1:        noFile,
 		// 1 while the subtree has a task.
 		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			p := mkdir(t, h, "p")
-			k := vtMkdir(t, p, "k")
+			p, k := vtParentChild(t, h)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			next, stop := iter.Pull(p.WatchEvents(ctx))
@@ -1351,7 +1306,7 @@ func TestVersionPopulated(t *testing.T) {
 			tk := tblSleeper(t, k, "s")
 			vtWantFile(t, h, "/p/cgroup.events", "populated 1\nfrozen 0\n")
 			vtWantFile(t, h, "/p/k/cgroup.events", "populated 1\nfrozen 0\n")
-			typed(t, p, freezer.Events{Populated: true})
+			vtWantEvents(t, p, freezer.Events{Populated: true})
 			for {
 				ev, ok := next()
 				if !ok {
@@ -1365,7 +1320,7 @@ func TestVersionPopulated(t *testing.T) {
 			waitDone(t, tk)
 			vtWantFile(t, h, "/p/cgroup.events", "populated 0\nfrozen 0\n")
 			vtWantFile(t, h, "/p/k/cgroup.events", "populated 0\nfrozen 0\n")
-			typed(t, k, freezer.Events{})
+			vtWantEvents(t, k, freezer.Events{})
 		},
 	})
 }
@@ -1496,13 +1451,10 @@ func TestVersionKillFile(t *testing.T) {
 		freezer.Patch2008: noKill,
 		freezer.V1:        noKill,
 		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			p := mkdir(t, h, "p")
-			k := vtMkdir(t, p, "k")
+			p, k := vtParentChild(t, h)
 			tp := tblSleeper(t, p, "tp")
 			tk := tblSleeper(t, k, "tk")
-			vtFreeze(t, h, k)
-			waitFrozen(t, k)
-			tblWaitFrozenTask(t, tk)
+			vtFreezeWait(t, h, k, tk)
 			_, err := h.ReadFile("/p/cgroup.kill")
 			tblPathErrno(t, err, "/p/cgroup.kill", syscall.EINVAL)
 			before := vtSnap(t, h)
@@ -1547,15 +1499,7 @@ func TestVersionRoot(t *testing.T) {
 		vtWantTypedErr(t, err, control, syscall.ENOENT)
 		vtWantTypedErr(t, root.Freeze(), control, syscall.ENOENT)
 		vtWantTypedErr(t, root.Thaw(), control, syscall.ENOENT)
-		_, err = root.SelfFreezing()
-		vtWantTypedErr(t, err, control, syscall.ENOENT)
-		_, err = root.ParentFreezing()
-		vtWantTypedErr(t, err, control, syscall.ENOENT)
-		_, err = root.Events()
-		vtWantTypedErr(t, err, control, syscall.ENOENT)
-		vtWantTypedErr(t, root.Kill(), "/cgroup.kill", syscall.ENOENT)
-		_, err = root.FrozenTime()
-		vtWantTypedErr(t, err, "/cgroup.stat.local", syscall.ENOENT)
+		vtWantAddedCallsErr(t, h, root, syscall.ENOENT)
 		for ev := range root.WatchEvents(t.Context()) {
 			t.Errorf("WatchEvents on the root yielded %+v", ev)
 		}
@@ -1599,85 +1543,67 @@ func TestVersionString(t *testing.T) {
 // and FrozenTime in each version against what DESIGN.md says they are, and
 // their errors on a removed cgroup.
 func TestVersionTypedCalls(t *testing.T) {
-	events := func(t *testing.T, c *freezer.Cgroup, want freezer.Events) {
-		t.Helper()
-		if got, err := c.Events(); err != nil || got != want {
-			t.Errorf("%s: Events() = %+v, %v; want %+v", c.Path(), got, err, want)
-		}
-	}
 	removed := func(t *testing.T, h *freezer.Hierarchy) {
 		t.Helper()
 		gone := mkdir(t, h, "gone")
 		if err := gone.Remove(); err != nil {
 			t.Fatal(err)
 		}
-		control := "/gone/" + vtKern(h).control
-		_, err := gone.SelfFreezing()
-		vtWantTypedErr(t, err, control, syscall.ENODEV)
-		_, err = gone.ParentFreezing()
-		vtWantTypedErr(t, err, control, syscall.ENODEV)
-		_, err = gone.Events()
-		vtWantTypedErr(t, err, control, syscall.ENODEV)
-		vtWantTypedErr(t, gone.Kill(), "/gone/cgroup.kill", syscall.ENODEV)
-		_, err = gone.FrozenTime()
-		vtWantTypedErr(t, err, "/gone/cgroup.stat.local", syscall.ENODEV)
+		vtWantAddedCallsErr(t, h, gone, syscall.ENODEV)
+	}
+	// noV2Files checks that Kill and FrozenTime fail on p with ENOENT: the
+	// patch and v1 have no cgroup.kill and no cgroup.stat.local.
+	noV2Files := func(t *testing.T, p *freezer.Cgroup) {
+		t.Helper()
+		vtWantTypedErr(t, p.Kill(), "/p/cgroup.kill", syscall.ENOENT)
+		_, err := p.FrozenTime()
+		vtWantTypedErr(t, err, "/p/cgroup.stat.local", syscall.ENOENT)
 	}
 	vtRow(t, map[freezer.Version]func(t *testing.T, h *freezer.Hierarchy){
 		// SelfFreezing: State() != Running; ParentFreezing: false; Events:
 		// Frozen is State() == Frozen.
 		freezer.Patch2008: func(t *testing.T, h *freezer.Hierarchy) {
-			p := mkdir(t, h, "p")
-			k := vtMkdir(t, p, "k")
+			p, k := vtParentChild(t, h)
 			g := tblNewGate(t)
 			d := tblDWait(t, p, "d", g)
 			vtWantTypedErr(t, p.Freeze(), "/p/freezer.state", syscall.EBUSY)
 			vtWantState(t, h, p, freezer.Freezing)
 			vtWantFlags(t, h, p, true, false)
 			vtWantFlags(t, h, k, false, false)
-			events(t, p, freezer.Events{Populated: true})
-			g.open()
-			tblWaitFrozenTask(t, d)
-			waitFrozen(t, p)
+			vtWantEvents(t, p, freezer.Events{Populated: true})
+			vtRelease(t, g, d, p)
 			vtWantFlags(t, h, p, true, false)
-			events(t, p, freezer.Events{Populated: true, Frozen: true})
+			vtWantEvents(t, p, freezer.Events{Populated: true, Frozen: true})
 			if err := k.Freeze(); err != nil {
 				t.Fatal(err)
 			}
 			vtWantFlags(t, h, k, true, false)
 			vtWrite(t, h, "/p/freezer.state", "RUNNING")
 			vtWantFlags(t, h, p, false, false)
-			events(t, p, freezer.Events{Populated: true})
-			vtWantTypedErr(t, p.Kill(), "/p/cgroup.kill", syscall.ENOENT)
-			_, err := p.FrozenTime()
-			vtWantTypedErr(t, err, "/p/cgroup.stat.local", syscall.ENOENT)
+			vtWantEvents(t, p, freezer.Events{Populated: true})
+			noV2Files(t, p)
 			removed(t, h)
 		},
 		freezer.V1: func(t *testing.T, h *freezer.Hierarchy) {
-			p := mkdir(t, h, "p")
-			k := vtMkdir(t, p, "k")
+			p, k := vtParentChild(t, h)
 			g := tblNewGate(t)
 			d := tblDWait(t, k, "d", g)
 			vtWrite(t, h, "/p/freezer.state", "FROZEN")
 			vtWantFlags(t, h, p, true, false)
 			vtWantFlags(t, h, k, false, true)
 			vtWantState(t, h, k, freezer.Freezing)
-			events(t, p, freezer.Events{Populated: true})
-			events(t, k, freezer.Events{Populated: true})
-			g.open()
-			tblWaitFrozenTask(t, d)
-			waitFrozen(t, p)
-			events(t, p, freezer.Events{Populated: true, Frozen: true})
-			events(t, k, freezer.Events{Populated: true, Frozen: true})
-			vtWantTypedErr(t, p.Kill(), "/p/cgroup.kill", syscall.ENOENT)
-			_, err := p.FrozenTime()
-			vtWantTypedErr(t, err, "/p/cgroup.stat.local", syscall.ENOENT)
+			vtWantEvents(t, p, freezer.Events{Populated: true})
+			vtWantEvents(t, k, freezer.Events{Populated: true})
+			vtRelease(t, g, d, p)
+			vtWantEvents(t, p, freezer.Events{Populated: true, Frozen: true})
+			vtWantEvents(t, k, freezer.Events{Populated: true, Frozen: true})
+			noV2Files(t, p)
 			removed(t, h)
 		},
 		// SelfFreezing: cgroup.freeze; ParentFreezing: an ancestor has
 		// cgroup.freeze 1; Events: cgroup.events.
 		freezer.V2: func(t *testing.T, h *freezer.Hierarchy) {
-			p := mkdir(t, h, "p")
-			k := vtMkdir(t, p, "k")
+			p, k := vtParentChild(t, h)
 			gk := vtMkdir(t, k, "g")
 			gate := tblNewGate(t)
 			d := tblDWait(t, gk, "d", gate)
@@ -1686,15 +1612,13 @@ func TestVersionTypedCalls(t *testing.T) {
 			vtWantFlags(t, h, k, false, true)
 			vtWantFlags(t, h, gk, false, true)
 			for _, c := range []*freezer.Cgroup{p, k, gk} {
-				events(t, c, vtEvents(t, h, c))
+				vtWantEvents(t, c, vtEvents(t, h, c))
 			}
-			events(t, gk, freezer.Events{Populated: true})
-			gate.open()
-			tblWaitFrozenTask(t, d)
-			waitFrozen(t, p)
+			vtWantEvents(t, gk, freezer.Events{Populated: true})
+			vtRelease(t, gate, d, p)
 			for _, c := range []*freezer.Cgroup{p, k, gk} {
-				events(t, c, freezer.Events{Populated: true, Frozen: true})
-				events(t, c, vtEvents(t, h, c))
+				vtWantEvents(t, c, freezer.Events{Populated: true, Frozen: true})
+				vtWantEvents(t, c, vtEvents(t, h, c))
 			}
 			vtWrite(t, h, "/p/cgroup.freeze", "0")
 			vtWrite(t, h, "/p/k/cgroup.freeze", "1")

@@ -500,15 +500,27 @@ func (f *cgroup2Freezer) doFreezeLocked(c *Cgroup, freeze bool, now time.Time) {
 	if f.h.log != nil {
 		f.h.debug("state", slog.String("cgroup", c.path), slog.Bool("freeze", freeze))
 	}
-	if freeze {
-		for t := c.first; t != nil; t = t.next {
+	thaw := !freeze && !f.h.suspending()
+	for t := c.first; t != nil; t = t.next {
+		switch {
+		case freeze:
 			t.freezeTask()
+		case thaw:
+			t.lock()
+			t.thawLocked()
+			t.unlock()
 		}
-	} else if !f.h.suspending() {
-		c.thawTasksLocked()
 	}
 	if z.nrDescendants == z.nrFrozenDescendants {
 		f.updateFrozenLocked(c)
+	}
+	// The thawed tasks' counts are settled before they are let out: each
+	// looks at the dirty stack on its way out of the safe point, and would
+	// otherwise queue on css_set_lock, which the write holds, one after the
+	// other.
+	f.settleLocked()
+	if thaw {
+		c.kick()
 	}
 	c.changed()
 }

@@ -166,12 +166,15 @@ func (*legacyFreezer) migrateLocked(*Cgroup, *Cgroup, *Task) chan struct{} { ret
 func (*legacyFreezer) base(c *Cgroup) *freezerBase { return &lcss(c).freezerBase }
 
 // counted is the negation of update_if_frozen's test for a task that keeps
-// its cgroup from FROZEN: freezing(t) && !frozen(t). A task is frozen here
-// if it is frozen enough: since 6.1 the kernel moves stopped and traced tasks
-// and vfork parents straight to TASK_FROZEN. A task with no freeze request,
-// a NoFreeze one among them, does not hold the cgroup up.
+// its cgroup from FROZEN: freezing(t) && !frozen(t). freezing(t) is a
+// property of the task's cgroup since 3.3 (cgroup_freezing), so in a
+// freezing cgroup every task is freezing but a NoFreeze one, request or not,
+// and the counters need to know only whether a task is frozen. A task is
+// frozen here if it is frozen enough: since 6.1 the kernel moves stopped and
+// traced tasks and vfork parents straight to TASK_FROZEN. The counters
+// matter only while the cgroup is freezing.
 func (*legacyFreezer) counted(t *Task) bool {
-	return t.pending.Load()&pendFreeze == 0 || t.frozenEnoughLocked()
+	return t.noFreeze || t.frozenEnoughLocked()
 }
 
 // crossed wakes the waiters of c and of its ancestors: a read of any of them

@@ -77,7 +77,8 @@ import (
 //     set lazily, by a read (of freezer.state, [Model.State],
 //     [Model.Events]), which walks the read cgroup's subtree post-order and
 //     marks each freezing cgroup whose live children are all FROZEN and whose
-//     tasks all have no freeze request or are frozen enough. A move adopts
+//     tasks are all NoFreeze or frozen enough (in a freezing cgroup every
+//     other task is freezing, the kernel's cgroup_freezing). A move adopts
 //     the destination's state: into a cgroup that is not freezing the task is
 //     thawed; into a freezing one FROZEN is cleared on it and each ancestor
 //     while set, and the task gets a request. A fork into a freezing cgroup
@@ -483,15 +484,16 @@ func (m *Model) cannotFreezeNow(pid int) bool {
 
 // counted is each version's test for a task that no longer keeps its cgroup
 // from being frozen: the patch's frozen enough; V1's "not freezing(t) &&
-// !frozen(t)" of update_if_frozen, a stopped, traced or vfork-waiting task
-// with a request being frozen (TASK_FROZEN since 6.1); V2's nr_frozen_tasks:
+// !frozen(t)" of update_if_frozen, where every task but a NoFreeze one is
+// freezing in a freezing cgroup and a stopped, traced or vfork-waiting task
+// with a request is frozen (TASK_FROZEN since 6.1); V2's nr_frozen_tasks:
 // in the freezer trap, stopped, traced or a vfork parent, request or not,
 // and never a NoFreeze task (a kthread).
 func (m *Model) counted(pid int) bool {
 	t := m.task(pid)
 	switch m.version {
 	case V1:
-		return !t.freezeReq || m.frozenEnough(pid)
+		return t.noFreeze || m.frozenEnough(pid)
 	case V2:
 		return !t.noFreeze && (t.frozen || t.stopped || t.trapped || t.at == InVfork)
 	}

@@ -453,8 +453,8 @@ func (c *Cgroup) PIDs() []int {
 // and t's task locks unless t is not yet visible to anyone. The
 // version is not told that the counters moved: a new task cannot make a
 // cgroup frozen, and a fork into a frozen v2 cgroup must not unfreeze it
-// (cgroup_post_fork); each version's Attach hook looks at the destination
-// itself.
+// (cgroup_post_fork); a move's destination is looked at by the version's part
+// of the move (migrateLocked, or v1's Attach hook).
 func (c *Cgroup) linkLocked(t *Task) {
 	t.cgroup = c
 	t.prev, t.next = nil, c.first
@@ -587,7 +587,7 @@ func (h *Hierarchy) fork(parent *Task, c *Cgroup, name string, fn func(*Task), o
 	h.lastPID++
 	t.pid = h.lastPID
 	h.tasks[t.pid] = t
-	t.counted = h.fz.counted(t) // v1 counts a task with no request
+	t.counted = h.fz.counted(t) // v1 counts a NoFreeze task from the start
 	c.populate(1)
 	c.linkLocked(t)
 	for _, ss := range h.subsys {

@@ -331,20 +331,6 @@ func (f *freezerSubsys) thawAllLocked() {
 	})
 }
 
-// busyTasks lists the tasks of c that keep it from being frozen: those its
-// version does not count.
-func (c *Cgroup) busyTasks() []TaskStat {
-	var busy []TaskStat
-	for t := range c.Tasks() {
-		t.lock()
-		if !t.counted {
-			busy = append(busy, t.statLocked())
-		}
-		t.unlock()
-	}
-	sortStats(busy)
-	return busy
-}
 
 // BusyError reports the tasks that kept a freeze (or a shutdown) from
 // completing: the patch's "some tasks in the cgroup are busy doing something

@@ -75,7 +75,8 @@ type versionFreezer interface {
 	Subsystem
 
 	// base returns the part of c's freezer state that the generic freezer
-	// keeps for every version: the task counters.
+	// keeps for every version: the task counters and FreezeContext's
+	// generation.
 	base(c *Cgroup) *freezerBase
 
 	// counted is the version's per-task test behind the counters: whether t
@@ -329,6 +330,21 @@ func (c *Cgroup) FreezeContext(ctx context.Context) error {
 			return fmt.Errorf("freezer: freeze %s: %w", c.path, &BusyError{Err: ctx.Err(), Tasks: busy})
 		}
 	}
+}
+
+// busyTasks lists the tasks of c that keep it from being frozen: those its
+// version does not count.
+func (c *Cgroup) busyTasks() []TaskStat {
+	var busy []TaskStat
+	for t := range c.Tasks() {
+		t.lock()
+		if !t.counted {
+			busy = append(busy, t.statLocked())
+		}
+		t.unlock()
+	}
+	sortStats(busy)
+	return busy
 }
 
 // SelfFreezing reports whether the cgroup itself asks to be frozen: v1's

@@ -331,7 +331,6 @@ func (f *freezerSubsys) thawAllLocked() {
 	})
 }
 
-
 // BusyError reports the tasks that kept a freeze (or a shutdown) from
 // completing: the patch's "some tasks in the cgroup are busy doing something
 // that prevents us from completely freezing". Err is syscall.EBUSY for a

@@ -1,0 +1,165 @@
+package conformance
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/cgfreezer/freezer"
+)
+
+// All returns every scenario in the order the report lists them.
+func All() []Scenario {
+	return slices.Concat(tableScenarios, edgeScenarios, selftestScenarios, ltpScenarios)
+}
+
+// Run runs a scenario on a backend and closes the backend. A panic in the
+// scenario ends its transcript with the panic's value; a failure to clean
+// up ends it with the error, which [Result.Verdict] counts as a
+// disagreement.
+func Run(sc Scenario, v freezer.Version, b Backend) (lines []string) {
+	s := newS(b, v)
+	defer func() {
+		if r := recover(); r != nil {
+			s.Note("panic: %v", r)
+		}
+		if err := b.Close(); err != nil {
+			s.Note("close: %v", err)
+		}
+		lines = s.lines
+	}()
+	sc.Run(s)
+	return nil
+}
+
+// Key names a scenario on a version: "A1 test_cgfreezer_simple [v2]".
+func Key(sc Scenario, v freezer.Version) string {
+	return fmt.Sprintf("%s [%s]", sc.Name, v)
+}
+
+// Result is a scenario's transcripts on one version.
+type Result struct {
+	Scenario Scenario
+	Version  freezer.Version
+	Kernel   []string // the kernel's transcript, or the recorded one
+	Library  []string
+	Recorded bool   // Kernel comes from the recording, not a run
+	NoKernel string // why there is no kernel transcript at all
+}
+
+// Agree reports whether the result counts as agreeing with the kernel: the
+// transcripts are equal, or the scenario says why the library differs, or
+// it runs on the library only and its transcript is the one its source
+// expects.
+func (r Result) Agree() bool {
+	switch {
+	case r.Scenario.Library != "":
+		return slices.Equal(r.Library, r.Scenario.Want)
+	case r.NoKernel != "":
+		return false
+	case r.Scenario.Differs != "":
+		return true
+	}
+	return slices.Equal(r.Kernel, r.Library)
+}
+
+// Verdict is the result's last column in the report.
+func (r Result) Verdict() string {
+	switch {
+	case r.Scenario.Library != "" && r.Agree():
+		return "library only (" + r.Scenario.Library + "): as its source expects"
+	case r.Scenario.Library != "":
+		return "library only (" + r.Scenario.Library + "): NOT as its source expects"
+	case r.NoKernel != "":
+		return "no kernel answer: " + r.NoKernel
+	case r.Scenario.Differs != "" && slices.Equal(r.Kernel, r.Library):
+		return "agree, though marked as differing on purpose: " + r.Scenario.Differs
+	case r.Scenario.Differs != "":
+		return "differs on purpose: " + r.Scenario.Differs
+	case r.Agree():
+		return "agree"
+	}
+	return "DISAGREE"
+}
+
+// Summary is the report's last line.
+func Summary(results []Result) string {
+	agree, differ := 0, 0
+	for _, r := range results {
+		if r.Agree() {
+			agree++
+		}
+		if r.Scenario.Differs != "" && !slices.Equal(r.Kernel, r.Library) {
+			differ++
+		}
+	}
+	return fmt.Sprintf("%d of %d scenarios agree with Linux 6.18 (%d of them differ on purpose)", agree, len(results), differ)
+}
+
+// WriteReport writes each result as a table: every step's line from the
+// kernel and from the library, marked where they differ, then the verdict;
+// and the summary at the end.
+func WriteReport(w io.Writer, results []Result) {
+	for _, r := range results {
+		fmt.Fprintf(w, "== %s\n", Key(r.Scenario, r.Version))
+		kernel := r.Kernel
+		if r.Scenario.Library != "" {
+			kernel = r.Scenario.Want
+		}
+		for i := range max(len(kernel), len(r.Library)) {
+			k, l := line(kernel, i), line(r.Library, i)
+			if k == l {
+				fmt.Fprintf(w, "   %s\n", k)
+				continue
+			}
+			fmt.Fprintf(w, " ! kernel:  %s\n", k)
+			fmt.Fprintf(w, " ! library: %s\n", l)
+		}
+		fmt.Fprintf(w, "-- %s\n\n", r.Verdict())
+	}
+	fmt.Fprintln(w, Summary(results))
+}
+
+func line(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(nothing)"
+}
+
+// WriteTranscripts writes kernel transcripts in the form ReadTranscripts
+// reads: a "== key" line, then the transcript's lines.
+func WriteTranscripts(w io.Writer, results []Result) {
+	for _, r := range results {
+		if r.Kernel == nil || r.Scenario.Library != "" {
+			continue
+		}
+		fmt.Fprintf(w, "== %s\n", Key(r.Scenario, r.Version))
+		for _, l := range r.Kernel {
+			fmt.Fprintln(w, l)
+		}
+	}
+}
+
+// ReadTranscripts reads what WriteTranscripts wrote, by key.
+func ReadTranscripts(r io.Reader) (map[string][]string, error) {
+	out := map[string][]string{}
+	var key string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		text := sc.Text()
+		if k, ok := strings.CutPrefix(text, "== "); ok {
+			key = k
+			out[key] = []string{}
+			continue
+		}
+		if key == "" {
+			return nil, fmt.Errorf("transcripts: a line before the first key: %q", text)
+		}
+		out[key] = append(out[key], text)
+	}
+	return out, sc.Err()
+}

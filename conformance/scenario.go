@@ -1,0 +1,366 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cgfreezer/freezer"
+)
+
+// Scenario is one test, written once and run on every backend of each of its
+// versions. Its transcript (see [S]) is what the backends are compared on.
+type Scenario struct {
+	Name     string            // the source's name for it: "A1 test_cgfreezer_simple", "new cgroup"
+	Versions []freezer.Version // the versions it runs on: V1, V2 or both
+	Run      func(s *S)        // the steps
+	Differs  string            // why the library differs from the kernel on purpose, or ""
+	Library  string            // why it runs on the library only, or ""
+	Want     []string          // for a library-only scenario: the transcript its source expects
+}
+
+// Timeout bounds every wait of a scenario. It only bounds a failing run: a
+// wait ends as soon as its condition holds.
+const Timeout = 10 * time.Second
+
+// S runs a scenario's steps on one backend and writes down what each step
+// saw: the transcript. A line holds observations only (file contents,
+// errnos, state letters, who is alive), never a PID or a time, so that the
+// library's and the kernel's transcripts of a scenario are equal exactly
+// when the two behave alike. Tasks are named p1, p2, ... in the order they
+// start.
+type S struct {
+	b     Backend
+	v     freezer.Version
+	lines []string
+	pids  map[string]int
+	names map[int]string
+}
+
+func newS(b Backend, v freezer.Version) *S {
+	return &S{b: b, v: v, pids: map[string]int{}, names: map[int]string{}}
+}
+
+// Version is the version the scenario runs on.
+func (s *S) Version() freezer.Version { return s.v }
+
+// Lines returns the transcript so far.
+func (s *S) Lines() []string { return slices.Clone(s.lines) }
+
+// Note adds a line of its own to the transcript.
+func (s *S) Note(format string, args ...any) {
+	s.lines = append(s.lines, fmt.Sprintf(format, args...))
+}
+
+// Mkdir makes a cgroup.
+func (s *S) Mkdir(path string) {
+	s.Note("mkdir %s: %s", path, errName(s.b.Mkdir(path)))
+}
+
+// Rmdir removes a cgroup.
+func (s *S) Rmdir(path string) {
+	s.Note("rmdir %s: %s", path, errName(s.b.Rmdir(path)))
+}
+
+// Read reads a file and writes down its content, or the errno.
+func (s *S) Read(path string) string {
+	data, err := s.b.ReadFile(path)
+	if err != nil {
+		s.Note("read %s: %s", path, errName(err))
+		return ""
+	}
+	s.Note("read %s: %q", path, data)
+	return string(data)
+}
+
+// Write writes data to a file in one write and writes down the errno.
+func (s *S) Write(path, data string) {
+	s.Note("write %s %s: %s", path, quote(data), errName(s.b.WriteFile(path, []byte(data))))
+}
+
+// Start starts a task of the kind in cgroup and returns its name.
+func (s *S) Start(kind Kind, cgroup string) string {
+	name := "p" + strconv.Itoa(len(s.pids)+1)
+	pid, err := s.b.Start(kind, cgroup)
+	s.Note("start %s %s in %s: %s", name, kind, cgroup, errName(err))
+	s.pids[name] = pid
+	if err == nil {
+		s.names[pid] = name
+	}
+	return name
+}
+
+// Move writes a task's PID to a cgroup's cgroup.procs.
+func (s *S) Move(name, cgroup string) {
+	err := s.b.WriteFile(cgroup+"/cgroup.procs", []byte(strconv.Itoa(s.pids[name])))
+	s.Note("move %s to %s: %s", name, cgroup, errName(err))
+}
+
+// Signal signals a task.
+func (s *S) Signal(name string, sig Signal) {
+	s.Note("%s %s: %s", sig, name, errName(s.b.Signal(s.pids[name], sig)))
+}
+
+// Stat writes down a task's state letter, or that it is gone.
+func (s *S) Stat(name string) {
+	s.Note("stat %s: %s", name, s.stat(name))
+}
+
+func (s *S) stat(name string) string {
+	state, alive := s.b.Stat(s.pids[name])
+	if !alive {
+		return "gone"
+	}
+	return string(state)
+}
+
+// Procs writes down the tasks in a cgroup's cgroup.procs by name, and how
+// many others (a fork's children) are there.
+func (s *S) Procs(cgroup string) {
+	s.Note("procs %s: %s", cgroup, s.procs(cgroup))
+}
+
+func (s *S) procs(cgroup string) string {
+	data, err := s.b.ReadFile(cgroup + "/cgroup.procs")
+	if err != nil {
+		return errName(err)
+	}
+	var known []string
+	others := 0
+	for _, f := range strings.Fields(string(data)) {
+		pid, _ := strconv.Atoi(f)
+		if name, ok := s.names[pid]; ok {
+			known = append(known, name)
+		} else {
+			others++
+		}
+	}
+	slices.Sort(known)
+	out := strings.Join(known, " ")
+	if others > 0 {
+		out = strings.TrimSpace(fmt.Sprintf("%s +%d", out, others))
+	}
+	if out == "" {
+		out = "none"
+	}
+	return out
+}
+
+// Hold lets d pass, to show that something does not happen meanwhile.
+func (s *S) Hold(d time.Duration) {
+	time.Sleep(d)
+	s.Note("hold %v", d)
+}
+
+// until polls cond until it holds or Timeout passes; it reports whether it
+// held and what the last look saw.
+func until(cond func() (bool, string)) (bool, string) {
+	deadline := time.Now().Add(Timeout)
+	pause := 100 * time.Microsecond
+	for {
+		ok, last := cond()
+		if ok || time.Now().After(deadline) {
+			return ok, last
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 10*time.Millisecond)
+	}
+}
+
+// waited writes down the end of a wait.
+func (s *S) waited(what string, ok bool, last string) bool {
+	if ok {
+		s.Note("wait %s: ok", what)
+	} else {
+		s.Note("wait %s: timed out, last %s", what, last)
+	}
+	return ok
+}
+
+// WaitFile waits until a file reads want.
+func (s *S) WaitFile(path, want string) bool {
+	ok, last := until(func() (bool, string) {
+		data, err := s.b.ReadFile(path)
+		if err != nil {
+			return false, errName(err)
+		}
+		return string(data) == want, strconv.Quote(string(data))
+	})
+	return s.waited(fmt.Sprintf("%s = %q", path, want), ok, last)
+}
+
+// WaitLine waits until a file has the line want (cgroup.events'
+// "frozen 1").
+func (s *S) WaitLine(path, want string) bool {
+	ok, last := until(func() (bool, string) {
+		data, err := s.b.ReadFile(path)
+		if err != nil {
+			return false, errName(err)
+		}
+		return slices.Contains(strings.Split(string(data), "\n"), want), strconv.Quote(string(data))
+	})
+	return s.waited(fmt.Sprintf("%s has %q", path, want), ok, last)
+}
+
+// WaitState waits until a task shows one of the state letters.
+func (s *S) WaitState(name, letters string) bool {
+	ok, last := until(func() (bool, string) {
+		st := s.stat(name)
+		return len(st) == 1 && strings.Contains(letters, st), st
+	})
+	return s.waited(fmt.Sprintf("%s in %s", name, letters), ok, last)
+}
+
+// WaitGone waits until a task is gone.
+func (s *S) WaitGone(name string) bool {
+	ok, last := until(func() (bool, string) {
+		st := s.stat(name)
+		return st == "gone", st
+	})
+	return s.waited(name+" gone", ok, last)
+}
+
+// WaitProcs waits until a cgroup's cgroup.procs reads as want does in
+// [S.Procs].
+func (s *S) WaitProcs(cgroup, want string) bool {
+	ok, last := until(func() (bool, string) {
+		got := s.procs(cgroup)
+		return got == want, got
+	})
+	return s.waited(fmt.Sprintf("procs %s = %s", cgroup, want), ok, last)
+}
+
+// Notified does act and waits for a notification of the file that act
+// causes, as the selftest's cg_freeze_wait does with inotify.
+func (s *S) Notified(path string, act func()) bool {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, err := s.b.Watch(ctx, path)
+	if err != nil {
+		s.Note("watch %s: %s", path, errName(err))
+		return false
+	}
+	act()
+	select {
+	case <-ch:
+		s.Note("notified %s: ok", path)
+		return true
+	case <-time.After(Timeout):
+		s.Note("notified %s: timed out", path)
+		return false
+	}
+}
+
+// The version's words. Scenarios that mean the same thing in v1 and v2 say
+// it with these, and the transcript shows the files each version uses.
+
+// stateFile is the file whose write freezes a cgroup.
+func (s *S) stateFile(cgroup string) string {
+	if s.v == freezer.V2 {
+		return cgroup + "/cgroup.freeze"
+	}
+	return cgroup + "/freezer.state"
+}
+
+// Freeze asks for a cgroup to freeze: FROZEN to freezer.state, or 1 to
+// cgroup.freeze.
+func (s *S) Freeze(cgroup string) {
+	if s.v == freezer.V2 {
+		s.Write(s.stateFile(cgroup), "1")
+	} else {
+		s.Write(s.stateFile(cgroup), "FROZEN")
+	}
+}
+
+// Thaw asks for a cgroup to thaw: THAWED to freezer.state, or 0 to
+// cgroup.freeze.
+func (s *S) Thaw(cgroup string) {
+	if s.v == freezer.V2 {
+		s.Write(s.stateFile(cgroup), "0")
+	} else {
+		s.Write(s.stateFile(cgroup), "THAWED")
+	}
+}
+
+// WaitFrozen waits until a cgroup reads FROZEN, or "frozen 1" in
+// cgroup.events.
+func (s *S) WaitFrozen(cgroup string) bool {
+	if s.v == freezer.V2 {
+		return s.WaitLine(cgroup+"/cgroup.events", "frozen 1")
+	}
+	return s.WaitFile(cgroup+"/freezer.state", "FROZEN\n")
+}
+
+// WaitThawed waits until a cgroup reads THAWED, or "frozen 0".
+func (s *S) WaitThawed(cgroup string) bool {
+	if s.v == freezer.V2 {
+		return s.WaitLine(cgroup+"/cgroup.events", "frozen 0")
+	}
+	return s.WaitFile(cgroup+"/freezer.state", "THAWED\n")
+}
+
+// ReadState reads what a cgroup says of its freezing: freezer.state, or
+// cgroup.freeze and cgroup.events.
+func (s *S) ReadState(cgroup string) {
+	if s.v == freezer.V2 {
+		s.Read(cgroup + "/cgroup.freeze")
+		s.Read(cgroup + "/cgroup.events")
+		return
+	}
+	s.Read(cgroup + "/freezer.state")
+}
+
+// FrozenLetter is the letter a frozen task shows: 'D' in v1, 'S' in v2.
+func (s *S) FrozenLetter() string {
+	if s.v == freezer.V2 {
+		return "S"
+	}
+	return "D"
+}
+
+// quote shows written data, shortened when long.
+func quote(data string) string {
+	if len(data) > 24 {
+		return fmt.Sprintf("%q...(%d bytes)", data[:16], len(data))
+	}
+	return strconv.Quote(data)
+}
+
+// errName names the errno in err: "ok" for nil, "EINVAL", or the error's
+// text if it carries no errno.
+func errName(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return "error: " + err.Error()
+	}
+	if name, ok := errnoNames[errno]; ok {
+		return name
+	}
+	return "errno " + strconv.Itoa(int(errno))
+}
+
+var errnoNames = map[syscall.Errno]string{
+	syscall.E2BIG:     "E2BIG",
+	syscall.EACCES:    "EACCES",
+	syscall.EBUSY:     "EBUSY",
+	syscall.EEXIST:    "EEXIST",
+	syscall.EINTR:     "EINTR",
+	syscall.EINVAL:    "EINVAL",
+	syscall.EIO:       "EIO",
+	syscall.ENODEV:    "ENODEV",
+	syscall.ENOENT:    "ENOENT",
+	syscall.ENOTDIR:   "ENOTDIR",
+	syscall.ENOTEMPTY: "ENOTEMPTY",
+	syscall.EOPNOTSUPP: "EOPNOTSUPP",
+	syscall.EPERM:     "EPERM",
+	syscall.ERANGE:    "ERANGE",
+	syscall.ESRCH:     "ESRCH",
+}

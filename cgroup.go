@@ -945,6 +945,11 @@ func (c *Cgroup) writeFile(f File, data []byte) error {
 		return syscall.EINVAL
 	case len(data) > c.h.rules.maxWrite:
 		return syscall.E2BIG
+	case len(data) == 0 && c.h.rules.kernfs:
+		return nil
+	}
+	if c.h.rules.kernfs {
+		data = cString(data)
 	}
 	return f.Write(c, data)
 }
@@ -976,6 +981,14 @@ func strstrip(b []byte) []byte {
 	return b
 }
 
+// cString cuts b at its first NUL, where the kernel's C string ends.
+func cString(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // readTasks is the tasks file: PIDs, one per line, ascending.
 func readTasks(c *Cgroup) ([]byte, error) {
 	var b []byte
@@ -986,22 +999,42 @@ func readTasks(c *Cgroup) ([]byte, error) {
 	return b, nil
 }
 
-// writeTasks attaches the task whose PID is written: EINVAL for anything but a
-// decimal number (trailing white space allowed), ESRCH for no such task.
+// writeTasks attaches the task whose PID is written (see parsePID): ESRCH
+// for no such task.
 func writeTasks(c *Cgroup, data []byte) error {
-	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
-	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
-		return syscall.EINVAL
-	}
-	pid, err := strconv.Atoi(s)
+	pid, err := parsePID(c.h.rules.kernfs, data)
 	if err != nil {
-		return syscall.EINVAL
+		return err
 	}
 	t, ok := c.h.Task(pid)
 	if !ok {
 		return syscall.ESRCH
 	}
 	return c.Attach(t)
+}
+
+// parsePID reads a PID written to a tasks file, EINVAL for anything else.
+// The patch takes a decimal number with trailing white space. The later
+// kernels (kernfs) take what kstrtoint takes of the write stripped at both
+// ends, base 0 and a sign included, and any failure, a negative number or
+// one out of int's range, is EINVAL (cgroup_procs_write_start).
+func parsePID(kernfs bool, data []byte) (int, error) {
+	if kernfs {
+		n, err := parseInt(data)
+		if err != nil || n < 0 {
+			return 0, syscall.EINVAL
+		}
+		return int(n), nil
+	}
+	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, syscall.EINVAL
+	}
+	pid, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, syscall.EINVAL
+	}
+	return pid, nil
 }
 
 // Shutdown kills every task, thaws every cgroup (and a system suspend), and

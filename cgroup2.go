@@ -71,6 +71,7 @@ func newCgroup2Freezer(h *Hierarchy) versionFreezer {
 		killedCannotFork: true,
 		taskFiles:        []string{"cgroup.procs"},
 		maxWrite:         maxWrite,
+		kernfs:           true,
 	}
 	return &cgroup2Freezer{h: h}
 }
@@ -412,13 +413,8 @@ func hexDigit(b byte) byte {
 }
 
 // parseWrite reads a write of cgroup.freeze or cgroup.kill: a number as
-// kstrtoint reads it, and ERANGE unless it is between lo and 1. An empty
-// write never reaches the kernel's handler: ok is false, and there is
-// nothing to do.
+// kstrtoint reads it, and ERANGE unless it is between lo and 1.
 func parseWrite(data []byte, lo int64) (n int64, ok bool, err error) {
-	if len(data) == 0 {
-		return 0, false, nil
-	}
 	n, err = parseInt(data)
 	switch {
 	case err != nil:

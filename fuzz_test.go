@@ -957,6 +957,15 @@ func fzStrip(data []byte) string {
 	return string(data)
 }
 
+// fzCString is the kernel's view of a write in v1 and v2 (seen on 6.18):
+// a C string, which ends at the first NUL.
+func fzCString(data []byte) []byte {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return data[:i]
+	}
+	return data
+}
+
 // fzKstrtoint is the kernel's kstrtoint(s, 0, &n) (lib/kstrtox.c), which
 // cgroup.freeze and cgroup.kill parse a stripped write with: an optional
 // sign ("-", or "+"), then digits in the base their prefix gives ("0x" or "0X"
@@ -1056,7 +1065,7 @@ func (fx *fzFixture) wantFreezerWrite(dir, name string, data []byte) ([]syscall.
 	case len(data) == 0:
 		return []syscall.Errno{0}, fzNoop
 	case fx.v == freezer.V1:
-		switch fzStrip(data) {
+		switch fzStrip(fzCString(data)) {
 		case "THAWED":
 			return []syscall.Errno{0}, fzThaw
 		case "FROZEN":
@@ -1064,7 +1073,7 @@ func (fx *fzFixture) wantFreezerWrite(dir, name string, data []byte) ([]syscall.
 		}
 		return []syscall.Errno{syscall.EINVAL}, ""
 	}
-	n, errno := fzKstrtoint(fzStrip(data))
+	n, errno := fzKstrtoint(fzStrip(fzCString(data)))
 	switch {
 	case errno != 0:
 		return []syscall.Errno{errno}, ""
@@ -1245,9 +1254,11 @@ func FuzzFreezerStateWrite(f *testing.F) {
 // fixture's cgroups: which picks the cgroup, and which/8 the file among the
 // version's (tasks; v1's tasks and cgroup.procs; v2's cgroup.procs). The
 // result must be what DESIGN.md says: E2BIG for 4096 bytes or more in the
-// patch, more than 4096 in v1 and v2; EINVAL unless the data is a decimal
-// number after trailing white space is stripped (an empty write too: the
-// no-op is only the freezer files'); ESRCH for no such PID; in
+// patch, more than 4096 in v1 and v2; in the patch EINVAL unless the data
+// is a decimal number after trailing white space is stripped, in v1 and v2
+// (seen on 6.18) EINVAL unless kstrtoint reads the stripped write, up to its
+// first NUL, as a number not negative, and an empty write does nothing;
+// ESRCH for no such PID; in
 // the patch EBUSY from can_attach (the destination reads FROZEN, or the task
 // is frozen enough); else the task moves. In v1 and v2 a move is never
 // refused: the task is thawed, or gets a freeze request, as its destination
@@ -1267,11 +1278,33 @@ func FuzzTasksWrite(f *testing.F) {
 
 			s := fzTrim(data)
 			pid, perr := strconv.Atoi(s)
+			kernfs := fx.v != freezer.Patch2008
+			if kernfs {
+				// v1 and v2 (seen on 6.18): kstrtoint of the stripped C
+				// string; any failure, or a negative PID, is EINVAL.
+				n, errno := fzKstrtoint(fzStrip(fzCString(data)))
+				pid, perr = int(n), nil
+				if errno != 0 || n < 0 {
+					perr = errno
+					if errno == 0 {
+						perr = syscall.EINVAL
+					}
+				}
+			}
 			var want []syscall.Errno // nil: success
 			switch {
 			case len(data) > k.maxWrite:
 				want = []syscall.Errno{syscall.E2BIG}
-			case !fzAllDigits(s):
+			case kernfs && len(data) == 0:
+				// An empty write reaches no handler (seen on 6.18).
+				if err := fx.h.WriteFile(path, data); err != nil {
+					t.Fatalf("empty write to %s: %v", path, err)
+				}
+				fzUnchanged(t, before, fx.snapshot(t), "empty write to %s", path)
+				return
+			case kernfs && perr != nil:
+				want = []syscall.Errno{syscall.EINVAL}
+			case !kernfs && !fzAllDigits(s):
 				want = []syscall.Errno{syscall.EINVAL}
 			case perr != nil:
 				// Digits past the range of int: the kernel's strtoull wraps

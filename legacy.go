@@ -56,6 +56,7 @@ func newLegacyFreezer(h *Hierarchy) versionFreezer {
 		killedCannotFork:   true,
 		taskFiles:          []string{"tasks", "cgroup.procs"},
 		maxWrite:           maxWrite,
+		kernfs:             true,
 	}
 	f := &legacyFreezer{h: h}
 	f.mu.init(classFreezerMutex, h.chk)
@@ -274,12 +275,8 @@ func (f *legacyFreezer) updateLocked(c *Cgroup) {
 }
 
 // write is freezer_write: white space is stripped from both ends (strstrip),
-// and the rest must be THAWED or FROZEN (EINVAL otherwise, FREEZING included). An
-// empty write never reaches the kernel's handler: it does nothing.
+// and the rest must be THAWED or FROZEN (EINVAL otherwise, FREEZING included).
 func (f *legacyFreezer) write(c *Cgroup, data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
 	switch string(strstrip(data)) {
 	case "THAWED":
 		return f.change(c, false)

@@ -1687,9 +1687,10 @@ func (m *Model) ReadFile(path string) ([]byte, syscall.Errno) {
 // read-only file, E2BIG for a write longer than the version takes (the
 // patch: 4096 bytes or more; V1 and V2: more than 4096). Then:
 //
-//   - a tasks file: a PID, trailing white space stripped (EINVAL for
-//     anything but digits, ESRCH for no such task, and the errors of
-//     [Model.Attach]);
+//   - a tasks file: a PID (EINVAL for anything else, ESRCH for no such
+//     task, and the errors of [Model.Attach]): in the patch digits with
+//     trailing white space stripped, in V1 and V2 what kstrtoint reads as
+//     cgroup.freeze below, not negative;
 //   - the patch's freezer.state: trailing white space stripped, "FROZEN" or
 //     "RUNNING" (EIO for anything else);
 //   - V1's freezer.state: white space stripped from both ends as the
@@ -1700,7 +1701,8 @@ func (m *Model) ReadFile(path string) ([]byte, syscall.Errno) {
 //     anything else, ERANGE beyond an int), which must be 0 or 1 (ERANGE);
 //   - V2's cgroup.kill: likewise, and only 1 (ERANGE).
 //
-// An empty write to a freezer file of V1 or V2 does nothing. It is pure.
+// In V1 and V2 an empty write to any file does nothing, and a write is read
+// up to its first NUL, as the kernel's C string ends there. It is pure.
 func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 	c, f, err := m.lookupFile(path)
 	if err != 0 {
@@ -1711,8 +1713,11 @@ func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 		return syscall.EINVAL
 	case len(data) > m.rules.maxWrite:
 		return syscall.E2BIG
-	case len(data) == 0 && m.version != Patch2008 && !slices.Contains(m.rules.taskFiles, f.name):
+	case len(data) == 0 && m.version != Patch2008:
 		return 0
+	}
+	if m.version != Patch2008 {
+		data = cString(data)
 	}
 	switch f.name {
 	case "freezer.state":
@@ -1745,13 +1750,9 @@ func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 		}
 		return m.change(c, n == 1)
 	}
-	s := string(bytes.TrimRight(data, " \t\n\v\f\r"))
-	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
-		return syscall.EINVAL
-	}
-	pid, perr := strconv.Atoi(s)
+	pid, perr := parsePID(m.version != Patch2008, data)
 	if perr != nil {
-		return syscall.EINVAL
+		return errnoOf(perr)
 	}
 	if !m.live(pid) {
 		return syscall.ESRCH

@@ -4,6 +4,7 @@ package conformance
 
 import (
 	"fmt"
+	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,14 +15,13 @@ import (
 	"unsafe"
 )
 
-// The environment of a helper process: its kind, the cgroup directory it
-// attaches itself to ("" for a fork's child, which is born there), the
-// version, and a Timer's sleep.
+// The environment of a helper process: its kind, the cgroup directory it is
+// attached to ("" for a fork's child, which is born there), and a Timer's
+// sleep.
 const (
-	envHelper  = "FREEZER_CONFORMANCE_HELPER"
-	envCgroup  = "FREEZER_CONFORMANCE_CGROUP"
-	envVersion = "FREEZER_CONFORMANCE_VERSION"
-	envSleep   = "FREEZER_CONFORMANCE_SLEEP"
+	envHelper = "FREEZER_CONFORMANCE_HELPER"
+	envCgroup = "FREEZER_CONFORMANCE_CGROUP"
+	envSleep  = "FREEZER_CONFORMANCE_SLEEP"
 )
 
 func init() {
@@ -49,12 +49,12 @@ func HelperMain() {
 			kind = Kind(k)
 		}
 	}
-	if dir := os.Getenv(envCgroup); dir != "" {
-		// cg_run_nowait's child: it attaches itself, then reports.
-		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte("0"), 0); err != nil {
+	if os.Getenv(envCgroup) != "" {
+		// Say it runs, and wait, sleeping, while startHelper attaches it.
+		if _, err := os.Stdout.Write([]byte{'r'}); err != nil {
 			helperFail(err)
 		}
-		if _, err := os.Stdout.Write([]byte{'r'}); err != nil {
+		if _, err := os.Stdin.Read(make([]byte, 1)); err != nil {
 			helperFail(err)
 		}
 	}
@@ -72,14 +72,14 @@ func HelperMain() {
 		os.Exit(0)
 	case ForkBomb:
 		for range 3 {
-			if _, err := startHelper(Sleeper, "", ""); err != nil {
+			if _, err := startHelper(Sleeper, "", os.Stderr); err != nil {
 				helperFail(err)
 			}
 		}
 		sleepForever()
 	case ForkLoop:
 		for {
-			cmd, err := startHelper(Timer, "", "", envSleep+"="+(TimerSleep/10).String())
+			cmd, err := startHelper(Timer, "", os.Stderr, envSleep+"="+(TimerSleep/10).String())
 			if err != nil {
 				helperFail(err)
 			}
@@ -93,7 +93,7 @@ func HelperMain() {
 		vforkSleep()
 	case SelfFreeze:
 		file, data := "freezer.state", "FROZEN"
-		if os.Getenv(envVersion) == "v2" {
+		if _, err := os.Stat(filepath.Join(os.Getenv(envCgroup), "cgroup.freeze")); err == nil {
 			file, data = "cgroup.freeze", "1"
 		}
 		if err := os.WriteFile(filepath.Join(os.Getenv(envCgroup), file), []byte(data), 0); err != nil {
@@ -109,42 +109,65 @@ func helperFail(err error) {
 	os.Exit(2)
 }
 
-// startHelper runs this executable as a helper of the kind, attached to the
-// cgroup directory dir if it is not "", and waits for it to say it is there.
-// The helper gets SIGKILL if the thread that started it exits; the kernel
-// backend's threads never do.
-func startHelper(kind Kind, dir, version string, env ...string) (*exec.Cmd, error) {
+// startHelper runs this executable as a helper of the kind. With a cgroup
+// directory dir, it attaches the helper there, as a write of its PID to
+// cgroup.procs, once the helper says it runs, and then lets it go on: so a
+// helper attached to a frozen cgroup freezes before it does anything of its
+// kind, as a library task spawned there does. Without one, the helper is a
+// fork's child, born in its parent's cgroup. Helpers write their complaints
+// to stderr, which is a file: a pipe would keep a test's output open for as
+// long as a leftover helper lived. A helper gets SIGKILL if the thread that
+// started it exits; the kernel backend's threads never do.
+func startHelper(kind Kind, dir string, stderr *os.File, env ...string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(),
-		envHelper+"="+kind.String(), envCgroup+"="+dir, envVersion+"="+version,
+		envHelper+"="+kind.String(), envCgroup+"="+dir,
 		// The race detector's runtime waits a second at exit, for reports.
 		"GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
 	cmd.Env = append(cmd.Env, env...)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if dir == "" {
 		return cmd, cmd.Start()
 	}
-	r, w, err := os.Pipe()
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	cmd.Stdout = w
+	defer inW.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		return nil, err
+	}
+	defer outR.Close()
+	cmd.Stdin, cmd.Stdout = inR, outW
 	err = cmd.Start()
-	w.Close()
+	inR.Close()
+	outW.Close()
 	if err != nil {
 		return nil, err
 	}
-	r.SetReadDeadline(time.Now().Add(Timeout))
-	if _, err := r.Read(make([]byte, 1)); err != nil {
+	fail := func(err error) (*exec.Cmd, error) {
+		// Still in the test's own cgroup, which no one freezes: the kill
+		// takes effect.
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("helper %s did not start: %w", kind, err)
+		return nil, err
+	}
+	outR.SetReadDeadline(time.Now().Add(Timeout))
+	if _, err := outR.Read(make([]byte, 1)); err != nil {
+		return fail(fmt.Errorf("helper %s did not start: %w", kind, err))
+	}
+	if err := writeOnce(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(cmd.Process.Pid))); err != nil {
+		return fail(err)
+	}
+	if _, err := inW.Write([]byte{'g'}); err != nil {
+		return fail(err)
 	}
 	return cmd, nil
 }

@@ -42,6 +42,7 @@ type Kernel struct {
 	base    string
 	cmds    map[int]*exec.Cmd
 	tracers map[int]*tracer
+	stderr  *os.File // the helpers' stderr
 }
 
 var (
@@ -73,10 +74,16 @@ func NewKernel(v freezer.Version) (*Kernel, error) {
 		syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
 	})
 	base := filepath.Join(mounts[v], fmt.Sprintf("%s%d-%d", namePrefix, os.Getpid(), kernelSeq.Add(1)))
-	if err := os.Mkdir(base, 0o755); err != nil {
+	stderr, err := os.CreateTemp("", namePrefix+"stderr-*")
+	if err != nil {
 		return nil, err
 	}
-	return &Kernel{v: v, base: base, cmds: map[int]*exec.Cmd{}, tracers: map[int]*tracer{}}, nil
+	if err := os.Mkdir(base, 0o755); err != nil {
+		stderr.Close()
+		os.Remove(stderr.Name())
+		return nil, err
+	}
+	return &Kernel{v: v, base: base, cmds: map[int]*exec.Cmd{}, tracers: map[int]*tracer{}, stderr: stderr}, nil
 }
 
 // findMount finds the mount point of the hierarchy of version v in
@@ -148,7 +155,7 @@ func sweep(v freezer.Version, mount string) error {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 			continue
 		}
-		if err := removeTree(v, filepath.Join(mount, e.Name()), nil); err != nil {
+		if err := removeTree(v, filepath.Join(mount, e.Name())); err != nil {
 			return fmt.Errorf("removing what an earlier run left: %w", err)
 		}
 	}
@@ -158,10 +165,14 @@ func sweep(v freezer.Version, mount string) error {
 func (k *Kernel) abs(p string) string { return filepath.Join(k.base, p) }
 
 // Mkdir implements [Backend].
-func (k *Kernel) Mkdir(p string) error { return os.Mkdir(k.abs(p), 0o755) }
+func (k *Kernel) Mkdir(p string) error {
+	reapAll()
+	return os.Mkdir(k.abs(p), 0o755)
+}
 
 // Rmdir implements [Backend].
 func (k *Kernel) Rmdir(p string) error {
+	reapAll()
 	if err := syscall.Rmdir(k.abs(p)); err != nil {
 		return &fs.PathError{Op: "rmdir", Path: k.abs(p), Err: err}
 	}
@@ -169,11 +180,15 @@ func (k *Kernel) Rmdir(p string) error {
 }
 
 // ReadFile implements [Backend].
-func (k *Kernel) ReadFile(p string) ([]byte, error) { return os.ReadFile(k.abs(p)) }
+func (k *Kernel) ReadFile(p string) ([]byte, error) {
+	reapAll()
+	return os.ReadFile(k.abs(p))
+}
 
 // WriteFile implements [Backend] with exactly one write(2), as the
 // cgroupfs needs a value in one write.
 func (k *Kernel) WriteFile(p string, data []byte) error {
+	reapAll()
 	return writeOnce(k.abs(p), data)
 }
 
@@ -196,8 +211,11 @@ func (k *Kernel) Start(kind Kind, cgroup string) (int, error) {
 	if kind == Uninterruptible || kind < 0 || int(kind) >= len(kindNames) {
 		return 0, fmt.Errorf("the kernel backend cannot start a task of kind %s", kind)
 	}
-	cmd, err := startHelper(kind, k.abs(cgroup), k.v.String(), envSleep+"="+TimerSleep.String())
+	cmd, err := startHelper(kind, k.abs(cgroup), k.stderr, envSleep+"="+TimerSleep.String())
 	if err != nil {
+		if log, _ := os.ReadFile(k.stderr.Name()); len(log) > 0 {
+			err = fmt.Errorf("%w; the helpers said: %s", err, log)
+		}
 		return 0, err
 	}
 	k.cmds[cmd.Process.Pid] = cmd
@@ -208,6 +226,7 @@ func (k *Kernel) Start(kind Kind, cgroup string) (int, error) {
 // process's ptrace requests all come from one locked thread, as ptrace
 // requires.
 func (k *Kernel) Signal(pid int, sig Signal) error {
+	reapAll()
 	if _, ok := k.cmds[pid]; !ok {
 		return syscall.ESRCH
 	}
@@ -285,23 +304,26 @@ func (tr *tracer) stop() { close(tr.req) }
 
 // Stat implements [Backend] with /proc/PID/stat.
 func (k *Kernel) Stat(pid int) (byte, bool) {
-	state, ok := procState(pid)
+	reapAll()
+	state, _, ok := procStat(pid)
 	return state, ok && state != 'Z' && state != 'X'
 }
 
-// procState reads the state letter of /proc/PID/stat.
-func procState(pid int) (byte, bool) {
+// procStat reads the state letter and the parent's PID from /proc/PID/stat.
+func procStat(pid int) (state byte, ppid int, ok bool) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	// The command name, in parentheses, may hold anything; the state follows
-	// its last ')'.
+	// The command name, in parentheses, may hold anything; the state and
+	// the parent follow its last ')'.
 	i := strings.LastIndexByte(string(data), ')')
-	if i < 0 || i+2 >= len(data) {
-		return 0, false
+	fields := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(fields) < 2 || len(fields[0]) != 1 {
+		return 0, 0, false
 	}
-	return data[i+2], true
+	ppid, _ = strconv.Atoi(fields[1])
+	return fields[0][0], ppid, true
 }
 
 // Watch implements [Backend] with inotify's IN_MODIFY, which is how the
@@ -339,26 +361,31 @@ func (k *Kernel) Watch(ctx context.Context, p string) (<-chan struct{}, error) {
 // Close implements [Backend]: it thaws its cgroups, kills every process in
 // them by PID until none is left, reaps them, and removes the cgroups.
 func (k *Kernel) Close() error {
-	err := removeTree(k.v, k.base, k.cmds)
 	for pid, tr := range k.tracers {
 		tr.stop()
 		delete(k.tracers, pid)
 	}
+	err := removeTree(k.v, k.base)
 	for pid, cmd := range k.cmds {
-		// Killed above; a helper that was no longer in a cgroup of ours
-		// (moved out by a scenario) is killed here.
-		cmd.Process.Kill()
-		cmd.Wait()
+		// A helper a scenario moved out of the backend's cgroups, were
+		// there one, is killed here.
+		if cmd.Process.Kill() == nil {
+			waitReaped(pid, time.Now().Add(Timeout))
+		}
+		cmd.Process.Release()
 		delete(k.cmds, pid)
 	}
+	if log, _ := os.ReadFile(k.stderr.Name()); len(log) > 0 {
+		err = errors.Join(err, fmt.Errorf("the helpers said: %s", log))
+	}
+	k.stderr.Close()
+	os.Remove(k.stderr.Name())
 	return err
 }
 
 // removeTree thaws every cgroup under dir, kills every process in them until
-// none is left, reaps those that are its children but not in cmds (the
-// orphans of killed helpers, which come to the subreaper), and removes the
-// cgroups, children first.
-func removeTree(v freezer.Version, dir string, cmds map[int]*exec.Cmd) error {
+// none is left and each is reaped, and removes the cgroups, children first.
+func removeTree(v freezer.Version, dir string) error {
 	var dirs []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
@@ -373,9 +400,10 @@ func removeTree(v freezer.Version, dir string, cmds map[int]*exec.Cmd) error {
 			writeOnce(filepath.Join(d, "freezer.state"), []byte("THAWED"))
 		}
 	}
-	orphans := map[int]bool{}
+	killed := map[int]bool{}
 	deadline := time.Now().Add(Timeout)
 	for {
+		reapAll()
 		var pids []int
 		for _, d := range dirs {
 			data, _ := os.ReadFile(filepath.Join(d, "cgroup.procs"))
@@ -393,35 +421,53 @@ func removeTree(v freezer.Version, dir string, cmds map[int]*exec.Cmd) error {
 		}
 		for _, pid := range pids {
 			syscall.Kill(pid, syscall.SIGKILL)
-			if cmds[pid] == nil {
-				orphans[pid] = true
-			}
+			killed[pid] = true
 		}
 		time.Sleep(time.Millisecond)
 	}
-	for pid := range orphans {
-		reap(pid, deadline)
+	for pid := range killed {
+		waitReaped(pid, deadline)
 	}
 	var errs []error
 	for _, d := range slices.Backward(dirs) {
-		if err := syscall.Rmdir(d); err != nil {
+		// A v2 cgroup stays populated for a moment after its last task
+		// is reaped: retry EBUSY, as the selftest's cg_destroy does.
+		err := syscall.Rmdir(d)
+		for err == syscall.EBUSY && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			err = syscall.Rmdir(d)
+		}
+		if err != nil {
 			errs = append(errs, &fs.PathError{Op: "rmdir", Path: d, Err: err})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// reap waits for a killed process that is not one of the backend's own
-// helpers: it reaps it if it has become this process's child, and otherwise
-// waits until its parent has.
-func reap(pid int, deadline time.Time) {
-	for time.Now().Before(deadline) {
+// reapAll reaps every child of this process that has exited: the kernel
+// backend's helpers and, as this process is a child subreaper, their
+// orphans. The backend reaps before each of its operations, as a parent that
+// waits for its children at once would: a v2 cgroup counts a dead task that
+// is not yet reaped as populated, while a library task is gone when it
+// exits. A traced helper's stops are reported here too, and dropped.
+func reapAll() {
+	for {
 		var ws syscall.WaitStatus
-		got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG|syscall.WALL, nil)
-		if got == pid {
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG|syscall.WALL, nil)
+		if pid <= 0 || err != nil {
 			return
 		}
-		if _, alive := procState(pid); err == syscall.ECHILD && !alive {
+	}
+}
+
+// waitReaped waits until a killed process is reaped: by this process, or by
+// a parent of its own. A zombie whose parent is another (a dead run's
+// orphan, now init's) is as gone as it will get.
+func waitReaped(pid int, deadline time.Time) {
+	for time.Now().Before(deadline) {
+		reapAll()
+		state, ppid, ok := procStat(pid)
+		if !ok || state == 'Z' && ppid != os.Getpid() {
 			return
 		}
 		time.Sleep(time.Millisecond)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path"
 	"runtime"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -51,21 +52,38 @@ func (l *Library) ReadFile(p string) ([]byte, error) { return l.h.ReadFile(l.abs
 // WriteFile implements [Backend].
 func (l *Library) WriteFile(p string, data []byte) error { return l.h.WriteFile(l.abs(p), data) }
 
-// Start implements [Backend]: the task is spawned in the cgroup, where the
-// kernel's helper process attaches itself.
+// Start implements [Backend] as the kernel backend starts a helper: the
+// task is spawned in the backend's own cgroup, waits there (interruptibly)
+// until it has been attached to cgroup by a write of its PID to
+// cgroup.procs, and only then does what its kind does. So a task attached to
+// a frozen cgroup freezes in that wait, as a sleeping process does.
 func (l *Library) Start(kind Kind, cgroup string) (int, error) {
-	c, err := l.h.Lookup(l.abs(cgroup))
-	if err != nil {
-		return 0, err
-	}
 	fn, err := l.body(kind)
 	if err != nil {
 		return 0, err
 	}
-	t, err := c.Spawn(kind.String(), fn)
+	base, err := l.h.Lookup(libraryBase)
 	if err != nil {
 		return 0, err
 	}
+	attached := make(chan struct{})
+	t, err := base.Spawn(kind.String(), func(t *freezer.Task) {
+		t.Wait(attached)
+		fn(t)
+	})
+	if err != nil {
+		return 0, err
+	}
+	waiting, _ := until(func() (bool, string) { return t.Stat().State == 'S', "" })
+	if !waiting {
+		t.Kill()
+		return 0, errors.New("library backend: a new task did not reach its first wait")
+	}
+	if err := l.WriteFile(cgroup+"/cgroup.procs", []byte(strconv.Itoa(t.PID()))); err != nil {
+		t.Kill()
+		return 0, err
+	}
+	close(attached)
 	return t.PID(), nil
 }
 

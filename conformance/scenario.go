@@ -235,6 +235,17 @@ func (s *S) WaitProcs(cgroup, want string) bool {
 	return s.waited(fmt.Sprintf("procs %s = %s", cgroup, want), ok, last)
 }
 
+// WaitEmpty waits until a cgroup has no task: its cgroup.procs is empty and,
+// in v2, its cgroup.events says "populated 0", which on Linux 6.18 lags a
+// moment behind the reaping of its last task. Only then can it be removed.
+func (s *S) WaitEmpty(cgroup string) bool {
+	ok := s.WaitProcs(cgroup, "none")
+	if s.v == freezer.V2 {
+		ok = s.WaitLine(cgroup+"/cgroup.events", "populated 0") && ok
+	}
+	return ok
+}
+
 // Notified does act and waits for a notification of the file that act
 // causes, as the selftest's cg_freeze_wait does with inotify.
 func (s *S) Notified(path string, act func()) bool {

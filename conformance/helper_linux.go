@@ -4,12 +4,12 @@ package conformance
 
 import (
 	"fmt"
-	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 	"unsafe"

@@ -162,6 +162,10 @@ func sweep(v freezer.Version, mount string) error {
 	return nil
 }
 
+// Base is the directory of the backend's cgroup, which holds the
+// scenario's.
+func (k *Kernel) Base() string { return k.base }
+
 func (k *Kernel) abs(p string) string { return filepath.Join(k.base, p) }
 
 // Mkdir implements [Backend].

@@ -16,5 +16,8 @@ func NewKernel(v freezer.Version) (*Kernel, error) {
 	return nil, errors.New("the kernel backend needs Linux")
 }
 
+// Base is "": there is no cgroupfs.
+func (k *Kernel) Base() string { return "" }
+
 // HelperMain returns at once: without the kernel backend no helper runs.
 func HelperMain() {}

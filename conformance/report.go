@@ -20,7 +20,7 @@ func All() []Scenario {
 // up ends it with the error, which [Result.Verdict] counts as a
 // disagreement.
 func Run(sc Scenario, v freezer.Version, b Backend) (lines []string) {
-	s := newS(b, v)
+	s := NewS(b, v)
 	defer func() {
 		if r := recover(); r != nil {
 			s.Note("panic: %v", r)

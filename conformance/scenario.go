@@ -42,12 +42,17 @@ type S struct {
 	names map[int]string
 }
 
-func newS(b Backend, v freezer.Version) *S {
+// NewS starts a transcript of steps on b, a backend of version v. [Run]
+// makes one for each scenario; NewS is for steps outside the table.
+func NewS(b Backend, v freezer.Version) *S {
 	return &S{b: b, v: v, pids: map[string]int{}, names: map[int]string{}}
 }
 
 // Version is the version the scenario runs on.
 func (s *S) Version() freezer.Version { return s.v }
+
+// PID returns the PID of the task the transcript names name, or 0.
+func (s *S) PID(name string) int { return s.pids[name] }
 
 // Lines returns the transcript so far.
 func (s *S) Lines() []string { return slices.Clone(s.lines) }

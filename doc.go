@@ -530,6 +530,16 @@ the source:
     but a NoFreeze task is a goroutine of the program.
   - In v1 and v2 a task with a kill pending cannot fork (EINTR, as
     copy_process refuses it), so no child escapes cgroup.kill.
+  - A v1 or v2 write reaches its file as Linux 6.18 passes it on (seen by
+    the conformance suite): an empty write does nothing, whatever the file;
+    the data ends at its first NUL, as the kernel's C string does; and tasks
+    and cgroup.procs read a PID as kstrtoint reads the stripped write, with
+    EINVAL for anything it refuses, a negative PID or one beyond int's range
+    included. The patch keeps its own rules, above.
+  - A task that exits is gone at once, as if its parent had reaped it at
+    once. The kernel counts a dead process in its v2 cgroup's populated
+    until it is reaped, and for a moment after (seen), so the conformance
+    suite reaps its processes at once and waits for "populated 0".
   - At a v2 task's safe point a pending kill, then a ptrace interrupt, goes
     before a freeze request, and a SIGSTOP after it, in get_signal's order:
     a stop signal is only dequeued after the freezer trap. A v2 vfork parent

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"slices"
@@ -15,7 +16,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/linux.txt and testdata/report.golden from this run (needs the kernel backend)")
+// Flags, given after the package: go test ./conformance -run Report -update.
+var (
+	update   = flag.Bool("update", false, "rewrite testdata/linux.txt and testdata/report.golden from this run (needs the kernel backend)")
+	recorded = flag.Bool("recorded", false, "compare the library with testdata/linux.txt, the kernel's recorded answers, without running the kernel backend")
+)
 
 const (
 	transcriptsFile = "testdata/linux.txt"
@@ -31,9 +36,9 @@ func TestMain(m *testing.M) {
 // what TestConformance ran.
 var results sync.Map
 
-// recorded is the kernel's transcripts as recorded by the last -update run,
+// recording is the kernel's transcripts as recorded by the last -update run,
 // the kernel's answer where the kernel backend cannot run.
-var recorded = sync.OnceValues(func() (map[string][]string, error) {
+var recording = sync.OnceValues(func() (map[string][]string, error) {
 	f, err := os.Open(transcriptsFile)
 	if err != nil {
 		return nil, err
@@ -57,11 +62,15 @@ func run(t *testing.T, sc conformance.Scenario, v freezer.Version) conformance.R
 	}
 	r.Library = conformance.Run(sc, v, lib)
 	if sc.Library == "" {
-		k, err := conformance.NewKernel(v)
+		var k *conformance.Kernel
+		err := errors.New("-recorded: the kernel backend is not run")
+		if !*recorded {
+			k, err = conformance.NewKernel(v)
+		}
 		if err == nil {
 			r.Kernel = conformance.Run(sc, v, k)
 		} else {
-			rec, rerr := recorded()
+			rec, rerr := recording()
 			if lines, ok := rec[key]; rerr == nil && ok {
 				r.Kernel, r.Recorded = lines, true
 			} else {

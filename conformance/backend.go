@@ -34,9 +34,10 @@ const (
 	// SelfFreeze freezes the cgroup it is in by writing to its own control
 	// file, then sleeps: LTP's freeze_self_thaw.
 	SelfFreeze
-	// Uninterruptible waits uninterruptibly ('D') until it is killed. A real
-	// process cannot be kept so without a device or server that does not
-	// answer, so the kernel backend does not offer it.
+	// Uninterruptible waits uninterruptibly ('D'), where no freeze reaches
+	// it, until [Backend.Wake], and then sleeps as a Sleeper. The kernel's
+	// process waits for a FUSE server of the backend's that does not
+	// answer; Wake aborts the connection.
 	Uninterruptible
 )
 
@@ -97,8 +98,12 @@ type Backend interface {
 	ReadFile(path string) ([]byte, error)
 	WriteFile(path string, data []byte) error
 	// Start starts a task of the given kind in the cgroup and returns its
-	// PID once the task is there and about to do what its kind does.
+	// PID once the task is there and about to do what its kind does. An
+	// error wrapping errors.ErrUnsupported says the backend cannot make a
+	// task of that kind here.
 	Start(kind Kind, cgroup string) (pid int, err error)
+	// Wake ends the wait of every Uninterruptible task.
+	Wake() error
 	// Signal signals a task the backend started.
 	Signal(pid int, sig Signal) error
 	// Stat returns a task's /proc state letter and whether it is alive: it

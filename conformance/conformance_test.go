@@ -60,22 +60,23 @@ func run(t *testing.T, sc conformance.Scenario, v freezer.Version) conformance.R
 	if err != nil {
 		t.Fatalf("library backend: %v", err)
 	}
-	r.Library = conformance.Run(sc, v, lib)
-	if sc.Library == "" {
-		var k *conformance.Kernel
-		err := errors.New("-recorded: the kernel backend is not run")
-		if !*recorded {
-			k, err = conformance.NewKernel(v)
-		}
-		if err == nil {
-			r.Kernel = conformance.Run(sc, v, k)
+	if r.Library, err = conformance.Run(sc, v, lib); err != nil {
+		t.Fatalf("library backend: %v", err)
+	}
+	var k *conformance.Kernel
+	err = errors.New("-recorded: the kernel backend is not run")
+	if !*recorded {
+		k, err = conformance.NewKernel(v)
+	}
+	if err == nil {
+		r.Kernel, err = conformance.Run(sc, v, k)
+	}
+	if err != nil {
+		rec, rerr := recording()
+		if lines, ok := rec[key]; rerr == nil && ok {
+			r.Kernel, r.Recorded = lines, true
 		} else {
-			rec, rerr := recording()
-			if lines, ok := rec[key]; rerr == nil && ok {
-				r.Kernel, r.Recorded = lines, true
-			} else {
-				r.NoKernel = "kernel backend: " + err.Error()
-			}
+			r.NoKernel = "kernel backend: " + err.Error()
 		}
 	}
 	results.Store(key, r)
@@ -90,11 +91,7 @@ func TestConformance(t *testing.T) {
 		for _, v := range sc.Versions {
 			t.Run(conformance.Key(sc, v), func(t *testing.T) {
 				r := run(t, sc, v)
-				want := r.Kernel
-				if sc.Library != "" {
-					want = sc.Want
-				}
-				diff := cmp.Diff(want, r.Library)
+				diff := cmp.Diff(r.Kernel, r.Library)
 				switch {
 				case r.NoKernel != "":
 					t.Skip(r.NoKernel)

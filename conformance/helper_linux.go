@@ -16,12 +16,13 @@ import (
 )
 
 // The environment of a helper process: its kind, the cgroup directory it is
-// attached to ("" for a fork's child, which is born there), and a Timer's
-// sleep.
+// attached to ("" for a fork's child, which is born there), a Timer's sleep,
+// and the name an Uninterruptible task looks up in the backend's stall.
 const (
 	envHelper = "FREEZER_CONFORMANCE_HELPER"
 	envCgroup = "FREEZER_CONFORMANCE_CGROUP"
 	envSleep  = "FREEZER_CONFORMANCE_SLEEP"
+	envStall  = "FREEZER_CONFORMANCE_STALL"
 )
 
 func init() {
@@ -91,6 +92,12 @@ func HelperMain() {
 		// in vfork: a collection would wait for it for ever.
 		debug.SetGCPercent(-1)
 		vforkSleep()
+	case Uninterruptible:
+		// The mkdir waits for the lock of a directory of the backend's
+		// FUSE stall until the backend aborts the connection; then it
+		// fails, and the task sleeps.
+		os.Mkdir(os.Getenv(envStall), 0o755)
+		sleepForever()
 	case SelfFreeze:
 		file, data := "freezer.state", "FROZEN"
 		if _, err := os.Stat(filepath.Join(os.Getenv(envCgroup), "cgroup.freeze")); err == nil {

@@ -43,6 +43,8 @@ type Kernel struct {
 	cmds    map[int]*exec.Cmd
 	tracers map[int]*tracer
 	stderr  *os.File // the helpers' stderr
+	stall   *stall   // where Uninterruptible tasks wait, until Wake
+	stalls  []*stall // every one made, for Close
 }
 
 var (
@@ -212,10 +214,22 @@ func writeOnce(name string, data []byte) error {
 // cgroup, as the selftest's cg_run_nowait child does, and reports before
 // doing what its kind does.
 func (k *Kernel) Start(kind Kind, cgroup string) (int, error) {
-	if kind == Uninterruptible || kind < 0 || int(kind) >= len(kindNames) {
+	if kind < 0 || int(kind) >= len(kindNames) {
 		return 0, fmt.Errorf("the kernel backend cannot start a task of kind %s", kind)
 	}
-	cmd, err := startHelper(kind, k.abs(cgroup), k.stderr, envSleep+"="+TimerSleep.String())
+	env := []string{envSleep + "=" + TimerSleep.String()}
+	if kind == Uninterruptible {
+		if k.stall == nil {
+			st, err := newStall()
+			if err != nil {
+				return 0, err
+			}
+			k.stall = st
+			k.stalls = append(k.stalls, st)
+		}
+		env = append(env, envStall+"="+filepath.Join(k.stall.dir, "y"))
+	}
+	cmd, err := startHelper(kind, k.abs(cgroup), k.stderr, env...)
 	if err != nil {
 		if log, _ := os.ReadFile(k.stderr.Name()); len(log) > 0 {
 			err = fmt.Errorf("%w; the helpers said: %s", err, log)
@@ -224,6 +238,118 @@ func (k *Kernel) Start(kind Kind, cgroup string) (int, error) {
 	}
 	k.cmds[cmd.Process.Pid] = cmd
 	return cmd.Process.Pid, nil
+}
+
+// Wake implements [Backend]: it aborts the FUSE connection the
+// Uninterruptible tasks wait on, and their lookups fail.
+func (k *Kernel) Wake() error {
+	reapAll()
+	if k.stall != nil {
+		k.stall.abort()
+		k.stall = nil
+	}
+	return nil
+}
+
+// stall is a FUSE mount whose server never answers, not even the kernel's
+// first request (FUSE_INIT), and in which a thread of this process has begun
+// a lookup: it waits for the answer, holding the lock of the mount's root
+// directory. An Uninterruptible helper then makes a directory there and
+// waits for that lock, in a wait that shows 'D', that no freeze reaches (not
+// even v1's, which freezes the lookup's own wait where it is) and that no
+// signal ends, until the connection is aborted: the lookup fails, the lock
+// is let go, and the helper's mkdir fails at once.
+type stall struct {
+	dir    string
+	dev    *os.File      // the server's end of /dev/fuse, never read
+	holder chan struct{} // closed when the lookup has failed
+}
+
+var fuseSweep sync.Once
+
+// newStall mounts a stall, named for this process (fzconf-PID) so that a
+// later run can unmount it if this one dies. It fails with
+// errors.ErrUnsupported where FUSE cannot be mounted.
+func newStall() (*stall, error) {
+	fuseSweep.Do(sweepStalls)
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("no uninterruptible task without FUSE: %w (%w)", err, errors.ErrUnsupported)
+	}
+	dir, err := os.MkdirTemp("", namePrefix+"fuse-")
+	if err != nil {
+		dev.Close()
+		return nil, err
+	}
+	opts := fmt.Sprintf("fd=%d,rootmode=40000,user_id=%d,group_id=%d", dev.Fd(), os.Getuid(), os.Getgid())
+	if err := syscall.Mount(fmt.Sprintf("%s%d", namePrefix, os.Getpid()), dir, "fuse", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
+		dev.Close()
+		os.Remove(dir)
+		return nil, fmt.Errorf("no uninterruptible task without FUSE: mount: %w (%w)", err, errors.ErrUnsupported)
+	}
+	st := &stall{dir: dir, dev: dev, holder: make(chan struct{})}
+	tid := make(chan int)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tid <- syscall.Gettid()
+		os.Stat(filepath.Join(dir, "x"))
+		close(st.holder)
+	}()
+	// The lookup holds the lock once its thread waits ('D') for the answer.
+	stat := fmt.Sprintf("/proc/self/task/%d/stat", <-tid)
+	if ok, _ := until(func() (bool, string) {
+		data, _ := os.ReadFile(stat)
+		i := strings.LastIndexByte(string(data), ')')
+		return i > 0 && i+2 < len(data) && data[i+2] == 'D', ""
+	}); !ok {
+		st.remove()
+		return nil, errors.New("a lookup in the FUSE stall did not wait for its server")
+	}
+	return st, nil
+}
+
+// abort ends the connection: every request waiting on it fails, and the
+// lookup that holds the lock ends.
+func (st *stall) abort() {
+	st.dev.Close()
+	<-st.holder
+}
+
+// remove aborts the connection and unmounts the stall.
+func (st *stall) remove() error {
+	st.abort()
+	if err := syscall.Unmount(st.dir, syscall.MNT_DETACH); err != nil {
+		return &fs.PathError{Op: "umount", Path: st.dir, Err: err}
+	}
+	return os.Remove(st.dir)
+}
+
+// sweepStalls unmounts the stalls of test processes that are gone.
+func sweepStalls() {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		pre, post, ok := strings.Cut(line, " - ")
+		fields, tail := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(fields) < 5 || len(tail) < 2 || tail[0] != "fuse" {
+			continue
+		}
+		rest, ok := strings.CutPrefix(tail[1], namePrefix)
+		pid, err := strconv.Atoi(rest)
+		if !ok || err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue
+		}
+		dir := unescapeMount(fields[4])
+		if syscall.Unmount(dir, syscall.MNT_DETACH) == nil {
+			os.Remove(dir)
+		}
+	}
 }
 
 // Signal implements [Backend] with kill(2) and ptrace(2). A traced
@@ -365,6 +491,7 @@ func (k *Kernel) Watch(ctx context.Context, p string) (<-chan struct{}, error) {
 // Close implements [Backend]: it thaws its cgroups, kills every process in
 // them by PID until none is left, reaps them, and removes the cgroups.
 func (k *Kernel) Close() error {
+	k.Wake() // Uninterruptible helpers outlive SIGKILL until then
 	for pid, tr := range k.tracers {
 		tr.stop()
 		delete(k.tracers, pid)
@@ -379,6 +506,10 @@ func (k *Kernel) Close() error {
 		cmd.Process.Release()
 		delete(k.cmds, pid)
 	}
+	for _, st := range k.stalls {
+		err = errors.Join(err, st.remove())
+	}
+	k.stall, k.stalls = nil, nil
 	if log, _ := os.ReadFile(k.stderr.Name()); len(log) > 0 {
 		err = errors.Join(err, fmt.Errorf("the helpers said: %s", log))
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,7 +21,8 @@ const libraryBase = "/conformance"
 // with lock checks on, and a task of each kind a goroutine.
 type Library struct {
 	h      *freezer.Hierarchy
-	wake   chan struct{} // closed by Close, ends Uninterruptible waits
+	wake   chan struct{} // closed by Wake, ends Uninterruptible waits
+	woken  sync.Once
 	closed bool
 }
 
@@ -142,7 +144,10 @@ func (l *Library) body(kind Kind) (func(*freezer.Task), error) {
 			sleeper(t)
 		}, nil
 	case Uninterruptible:
-		return func(t *freezer.Task) { t.WaitUninterruptible(l.wake) }, nil
+		return func(t *freezer.Task) {
+			t.WaitUninterruptible(l.wake)
+			sleeper(t)
+		}, nil
 	}
 	return nil, syscall.EINVAL
 }
@@ -219,6 +224,12 @@ func (l *Library) Watch(ctx context.Context, p string) (<-chan struct{}, error) 
 	return ch, nil
 }
 
+// Wake implements [Backend].
+func (l *Library) Wake() error {
+	l.woken.Do(func() { close(l.wake) })
+	return nil
+}
+
 // Close implements [Backend]: it shuts the hierarchy down, ending every
 // task.
 func (l *Library) Close() error {
@@ -226,7 +237,7 @@ func (l *Library) Close() error {
 		return nil
 	}
 	l.closed = true
-	close(l.wake)
+	l.Wake()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := l.h.Shutdown(ctx); err != nil {

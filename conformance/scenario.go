@@ -20,8 +20,6 @@ type Scenario struct {
 	Versions []freezer.Version // the versions it runs on: V1, V2 or both
 	Run      func(s *S)        // the steps
 	Differs  string            // why the library differs from the kernel on purpose, or ""
-	Library  string            // why it runs on the library only, or ""
-	Want     []string          // for a library-only scenario: the transcript its source expects
 }
 
 // Timeout bounds every wait of a scenario. It only bounds a failing run: a
@@ -92,12 +90,24 @@ func (s *S) Write(path, data string) {
 func (s *S) Start(kind Kind, cgroup string) string {
 	name := "p" + strconv.Itoa(len(s.pids)+1)
 	pid, err := s.b.Start(kind, cgroup)
+	if errors.Is(err, errors.ErrUnsupported) {
+		panic(unsupported{err})
+	}
 	s.Note("start %s %s in %s: %s", name, kind, cgroup, errName(err))
 	s.pids[name] = pid
 	if err == nil {
 		s.names[pid] = name
 	}
 	return name
+}
+
+// unsupported ends a scenario whose task the backend cannot make; [Run]
+// returns its error.
+type unsupported struct{ err error }
+
+// Wake ends the wait of every Uninterruptible task.
+func (s *S) Wake() {
+	s.Note("wake: %s", errName(s.b.Wake()))
 }
 
 // Move writes a task's PID to a cgroup's cgroup.procs.

@@ -167,6 +167,32 @@ var tableScenarios = []Scenario{
 		},
 	},
 	{
+		// A task in an uninterruptible wait cannot freeze now: v1 stays
+		// FREEZING and v2 "frozen 0", with no error, until it wakes; then
+		// it freezes and the freeze completes.
+		Name:     "a task that cannot freeze now",
+		Versions: both,
+		Run: func(s *S) {
+			s.Mkdir("a")
+			d := s.Start(Uninterruptible, "a")
+			p := s.Start(Sleeper, "a")
+			s.WaitState(d, "D")
+			s.WaitState(p, "S")
+			s.Freeze("a")
+			s.WaitState(p, s.FrozenLetter())
+			s.Hold(100 * time.Millisecond)
+			s.ReadState("a")
+			s.Stat(d)
+			s.Wake()
+			s.WaitFrozen("a")
+			s.WaitState(d, s.FrozenLetter())
+			s.Thaw("a")
+			s.WaitThawed("a")
+			s.WaitState(d, "S")
+			s.WaitState(p, "S")
+		},
+	},
+	{
 		// A move is always allowed; the newcomer freezes.
 		Name:     "move into a frozen cgroup",
 		Versions: both,

@@ -422,7 +422,8 @@ History:
     added cgroup.kill, 6.18 cgroup.stat.local's frozen_usec.
 
 What each version shows (DESIGN.md's table; "seen" rows were observed on
-Linux 6.18 with real processes):
+Linux 6.18 with real processes, and the conformance package observes them
+again, beside the library, on every test run):
 
 	                      patch2008            v1                         v2
 	files (non-root)      tasks,               tasks, cgroup.procs,       cgroup.procs, cgroup.freeze,

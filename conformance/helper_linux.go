@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -199,12 +200,12 @@ func nap(d time.Duration) {
 	}
 }
 
-var spins uint64
+var spins atomic.Uint64
 
 // spin runs on the CPU for ever.
 func spin() {
 	for {
-		spins++
+		spins.Add(1)
 	}
 }
 

@@ -100,6 +100,23 @@ var tableScenarios = []Scenario{
 		},
 	},
 	{
+		// A task that never sleeps freezes too: the freezer reaches it on
+		// its way back to user mode (a library task at its safe point).
+		Name:     "a busy task freezes",
+		Versions: both,
+		Run: func(s *S) {
+			s.Mkdir("a")
+			p := s.Start(Busy, "a")
+			s.WaitState(p, "R")
+			s.Freeze("a")
+			s.WaitFrozen("a")
+			s.Stat(p)
+			s.Thaw("a")
+			s.WaitThawed("a")
+			s.WaitState(p, "R")
+		},
+	},
+	{
 		// v1 delivers the kill after the thaw; v2 kills the frozen task at
 		// once, and the cgroup, empty, stays frozen.
 		Name:     "kill of a frozen task",

@@ -938,6 +938,22 @@ func (h *Hierarchy) WriteFile(path string, data []byte) error {
 }
 
 func (c *Cgroup) writeFile(f File, data []byte) error {
+	if c.h.rules.kernfs {
+		// kernfs refuses a long write before it looks for the file, and
+		// cgroup_file_write takes an empty one as done before it looks
+		// for a handler (seen on 6.18, read-only files too).
+		switch {
+		case len(data) > c.h.rules.maxWrite:
+			return syscall.E2BIG
+		case c.removed.Load():
+			return syscall.ENODEV
+		case len(data) == 0:
+			return nil
+		case f.Write == nil:
+			return syscall.EINVAL
+		}
+		return f.Write(c, cString(data))
+	}
 	switch {
 	case c.removed.Load():
 		return syscall.ENODEV
@@ -945,11 +961,6 @@ func (c *Cgroup) writeFile(f File, data []byte) error {
 		return syscall.EINVAL
 	case len(data) > c.h.rules.maxWrite:
 		return syscall.E2BIG
-	case len(data) == 0 && c.h.rules.kernfs:
-		return nil
-	}
-	if c.h.rules.kernfs {
-		data = cString(data)
 	}
 	return f.Write(c, data)
 }

@@ -414,21 +414,21 @@ func hexDigit(b byte) byte {
 
 // parseWrite reads a write of cgroup.freeze or cgroup.kill: a number as
 // kstrtoint reads it, and ERANGE unless it is between lo and 1.
-func parseWrite(data []byte, lo int64) (n int64, ok bool, err error) {
-	n, err = parseInt(data)
+func parseWrite(data []byte, lo int64) (int64, error) {
+	n, err := parseInt(data)
 	switch {
 	case err != nil:
-		return 0, false, err
+		return 0, err
 	case n < lo || n > 1:
-		return 0, false, syscall.ERANGE
+		return 0, syscall.ERANGE
 	}
-	return n, true, nil
+	return n, nil
 }
 
 // write is cgroup_freeze_write: 0 or 1.
 func (f *cgroup2Freezer) write(c *Cgroup, data []byte) error {
-	n, ok, err := parseWrite(data, 0)
-	if !ok {
+	n, err := parseWrite(data, 0)
+	if err != nil {
 		return err
 	}
 	return f.change(c, n == 1)
@@ -523,7 +523,7 @@ func (f *cgroup2Freezer) doFreezeLocked(c *Cgroup, freeze bool, now time.Time) {
 
 // writeKill is cgroup_kill_write: only 1.
 func (f *cgroup2Freezer) writeKill(c *Cgroup, data []byte) error {
-	if _, ok, err := parseWrite(data, 1); !ok {
+	if _, err := parseWrite(data, 1); err != nil {
 		return err
 	}
 	return f.kill(c)

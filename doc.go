@@ -536,7 +536,9 @@ the source:
     the data ends at its first NUL, as the kernel's C string does; and tasks
     and cgroup.procs read a PID as kstrtoint reads the stripped write, with
     EINVAL for anything it refuses, a negative PID or one beyond int's range
-    included. The patch keeps its own rules, above.
+    included. A write of PID 0, which the kernel takes for the writer
+    itself, is ESRCH: a write here comes from no task. The patch keeps its
+    own rules, above.
   - A task that exits is gone at once, as if its parent had reaped it at
     once. The kernel counts a dead process in its v2 cgroup's populated
     until it is reaped, and for a moment after (seen), so the conformance

@@ -188,6 +188,7 @@ type modelRules struct {
 	traceFrozen        bool        // a trace takes a frozen task into a traced stop (V2)
 	killedCannotFork   bool        // a task with a kill pending fails to fork: EINTR (V1, V2)
 	maxWrite           int         // the longest write taken; E2BIG beyond
+	kernfs             bool        // writes as through 6.18's kernfs: see [Model.WriteFile] (V1, V2)
 	taskFiles          []string    // every cgroup's, the root's too
 	files              []modelFile // a non-root cgroup's freezer files
 }
@@ -211,6 +212,7 @@ var modelVersions = [...]modelRules{
 		stoppedShowsFrozen: true,
 		killedCannotFork:   true,
 		maxWrite:           maxWrite,
+		kernfs:             true,
 		taskFiles:          []string{"tasks", "cgroup.procs"},
 		files: []modelFile{
 			{"freezer.state", true, true},
@@ -224,6 +226,7 @@ var modelVersions = [...]modelRules{
 		traceFrozen:      true,
 		killedCannotFork: true,
 		maxWrite:         maxWrite,
+		kernfs:           true,
 		taskFiles:        []string{"cgroup.procs"},
 		files: []modelFile{
 			{"cgroup.freeze", true, true},
@@ -1701,22 +1704,25 @@ func (m *Model) ReadFile(path string) ([]byte, syscall.Errno) {
 //     anything else, ERANGE beyond an int), which must be 0 or 1 (ERANGE);
 //   - V2's cgroup.kill: likewise, and only 1 (ERANGE).
 //
-// In V1 and V2 an empty write to any file does nothing, and a write is read
-// up to its first NUL, as the kernel's C string ends there. It is pure.
+// In V1 and V2 a write too long is E2BIG whatever the file, an empty write
+// to any file (read-only ones too) does nothing, and a write is read up to
+// its first NUL, as the kernel's C string ends there. It is pure.
 func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 	c, f, err := m.lookupFile(path)
 	if err != 0 {
 		return err
 	}
 	switch {
+	case m.rules.kernfs && len(data) > m.rules.maxWrite:
+		return syscall.E2BIG
+	case m.rules.kernfs && len(data) == 0:
+		return 0
 	case !f.write:
 		return syscall.EINVAL
 	case len(data) > m.rules.maxWrite:
 		return syscall.E2BIG
-	case len(data) == 0 && m.version != Patch2008:
-		return 0
 	}
-	if m.version != Patch2008 {
+	if m.rules.kernfs {
 		data = cString(data)
 	}
 	switch f.name {
@@ -1750,7 +1756,7 @@ func (m *Model) WriteFile(path string, data []byte) syscall.Errno {
 		}
 		return m.change(c, n == 1)
 	}
-	pid, perr := parsePID(m.version != Patch2008, data)
+	pid, perr := parsePID(m.rules.kernfs, data)
 	if perr != nil {
 		return errnoOf(perr)
 	}

@@ -165,9 +165,10 @@ type taskRules struct {
 	// maxWrite is the longest write a control file takes: E2BIG beyond.
 	maxWrite int
 	// kernfs: writes reach the files as through the later kernels' kernfs,
-	// as seen on Linux 6.18: an empty write reaches no handler and does
-	// nothing, a handler reads the bytes before the first NUL (the buffer
-	// is a C string), and a PID is read as kstrtoint reads it.
+	// as seen on Linux 6.18: E2BIG comes first, an empty write does
+	// nothing on any file (read-only ones too), a handler reads the bytes
+	// before the first NUL (the buffer is a C string), and a PID is read
+	// as kstrtoint reads it.
 	kernfs bool
 	// taskFiles are the names of the files listing a cgroup's tasks, which
 	// writing a PID to moves the task: "tasks", and "cgroup.procs" where

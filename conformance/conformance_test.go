@@ -87,11 +87,15 @@ func run(t *testing.T, sc conformance.Scenario, v freezer.Version) conformance.R
 // kernel and fails where their transcripts differ, unless the scenario says
 // why the library differs on purpose.
 func TestConformance(t *testing.T) {
+	results.Clear() // with -count, each round runs again
 	for _, sc := range conformance.All() {
 		for _, v := range sc.Versions {
 			t.Run(conformance.Key(sc, v), func(t *testing.T) {
 				r := run(t, sc, v)
 				diff := cmp.Diff(r.Kernel, r.Library)
+				if r.Recorded {
+					t.Log("the kernel's answer is the recorded one")
+				}
 				switch {
 				case r.NoKernel != "":
 					t.Skip(r.NoKernel)

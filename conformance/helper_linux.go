@@ -14,16 +14,20 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/cgfreezer/freezer"
 )
 
 // The environment of a helper process: its kind, the cgroup directory it is
 // attached to ("" for a fork's child, which is born there), a Timer's sleep,
-// and the name an Uninterruptible task looks up in the backend's stall.
+// the directory an Uninterruptible task makes in the backend's stall, and
+// the version.
 const (
-	envHelper = "FREEZER_CONFORMANCE_HELPER"
-	envCgroup = "FREEZER_CONFORMANCE_CGROUP"
-	envSleep  = "FREEZER_CONFORMANCE_SLEEP"
-	envStall  = "FREEZER_CONFORMANCE_STALL"
+	envHelper  = "FREEZER_CONFORMANCE_HELPER"
+	envCgroup  = "FREEZER_CONFORMANCE_CGROUP"
+	envSleep   = "FREEZER_CONFORMANCE_SLEEP"
+	envStall   = "FREEZER_CONFORMANCE_STALL"
+	envVersion = "FREEZER_CONFORMANCE_VERSION"
 )
 
 func init() {
@@ -100,11 +104,12 @@ func HelperMain() {
 		os.Mkdir(os.Getenv(envStall), 0o755)
 		sleepForever()
 	case SelfFreeze:
-		file, data := "freezer.state", "FROZEN"
-		if _, err := os.Stat(filepath.Join(os.Getenv(envCgroup), "cgroup.freeze")); err == nil {
-			file, data = "cgroup.freeze", "1"
+		v, err := freezer.ParseVersion(os.Getenv(envVersion))
+		if err != nil {
+			helperFail(err)
 		}
-		if err := os.WriteFile(filepath.Join(os.Getenv(envCgroup), file), []byte(data), 0); err != nil {
+		file, freeze, _ := freezeFile(v)
+		if err := os.WriteFile(filepath.Join(os.Getenv(envCgroup), file), []byte(freeze), 0); err != nil {
 			helperFail(err)
 		}
 		sleepForever()
@@ -161,10 +166,13 @@ func startHelper(kind Kind, dir string, stderr *os.File, env ...string) (*exec.C
 		return nil, err
 	}
 	fail := func(err error) (*exec.Cmd, error) {
-		// Still in the test's own cgroup, which no one freezes: the kill
-		// takes effect.
-		cmd.Process.Kill()
-		cmd.Wait()
+		// Attached or not, the helper has not begun its kind's work: it
+		// waits, interruptibly, and a freeze of its cgroup could hold the
+		// kill back, so the wait for its end is bounded.
+		if cmd.Process.Kill() == nil {
+			waitReaped(cmd.Process.Pid, time.Now().Add(Timeout))
+		}
+		cmd.Process.Release()
 		return nil, err
 	}
 	outR.SetReadDeadline(time.Now().Add(Timeout))
@@ -224,7 +232,13 @@ var vforkNap = syscall.NsecToTimespec(int64(time.Hour))
 //go:nosplit
 //go:norace
 func vforkSleep() {
-	syscall.RawSyscall(syscall.SYS_CLONE, syscall.CLONE_VM|syscall.CLONE_VFORK|uintptr(syscall.SIGCHLD), 0, 0)
+	r, _, _ := syscall.RawSyscall(syscall.SYS_CLONE, syscall.CLONE_VM|syscall.CLONE_VFORK|uintptr(syscall.SIGCHLD), 0, 0)
+	if r == 0 {
+		// The child dies with its parent, as the helpers do with the test:
+		// a fork does not inherit the parent-death signal.
+		const prSetPdeathsig = 1
+		syscall.RawSyscall(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0)
+	}
 	for {
 		syscall.RawSyscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&vforkNap)), 0, 0)
 	}

@@ -134,11 +134,8 @@ func (l *Library) body(kind Kind) (func(*freezer.Task), error) {
 		return func(t *freezer.Task) { _ = t.Vfork("child", sleeper) }, nil
 	case SelfFreeze:
 		return func(t *freezer.Task) {
-			file, data := "freezer.state", "FROZEN"
-			if l.h.Version() == freezer.V2 {
-				file, data = "cgroup.freeze", "1"
-			}
-			if err := l.h.WriteFile(t.Cgroup().Path()+"/"+file, []byte(data)); err != nil {
+			file, freeze, _ := freezeFile(l.h.Version())
+			if err := l.h.WriteFile(t.Cgroup().Path()+"/"+file, []byte(freeze)); err != nil {
 				return
 			}
 			sleeper(t)

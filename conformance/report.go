@@ -24,9 +24,11 @@ func Run(sc Scenario, v freezer.Version, b Backend) (lines []string, err error) 
 	s := NewS(b, v)
 	defer func() {
 		if r := recover(); r != nil {
-			if u, ok := r.(unsupported); ok {
-				err = u.err
-			} else {
+			switch r := r.(type) {
+			case unsupported:
+				err = r.err
+			case ended:
+			default:
 				s.Note("panic: %v", r)
 			}
 		}

@@ -49,8 +49,8 @@ func NewS(b Backend, v freezer.Version) *S {
 // Version is the version the scenario runs on.
 func (s *S) Version() freezer.Version { return s.v }
 
-// PID returns the PID of the task the transcript names name, or 0.
-func (s *S) PID(name string) int { return s.pids[name] }
+// PID returns the PID of the task the transcript names name.
+func (s *S) PID(name string) int { return s.pid(name) }
 
 // Lines returns the transcript so far.
 func (s *S) Lines() []string { return slices.Clone(s.lines) }
@@ -86,7 +86,9 @@ func (s *S) Write(path, data string) {
 	s.Note("write %s %s: %s", path, quote(data), errName(s.b.WriteFile(path, []byte(data))))
 }
 
-// Start starts a task of the kind in cgroup and returns its name.
+// Start starts a task of the kind in cgroup and returns its name. If the
+// task cannot start, the scenario ends there: its later steps are about a
+// task that is not.
 func (s *S) Start(kind Kind, cgroup string) string {
 	name := "p" + strconv.Itoa(len(s.pids)+1)
 	pid, err := s.b.Start(kind, cgroup)
@@ -94,16 +96,30 @@ func (s *S) Start(kind Kind, cgroup string) string {
 		panic(unsupported{err})
 	}
 	s.Note("start %s %s in %s: %s", name, kind, cgroup, errName(err))
-	s.pids[name] = pid
-	if err == nil {
-		s.names[pid] = name
+	if err != nil {
+		panic(ended{})
 	}
+	s.pids[name], s.names[pid] = pid, name
 	return name
+}
+
+// pid is the PID of a task the scenario started. A name it did not start is
+// the scenario's mistake, and must never become PID 0, which a write to
+// cgroup.procs takes for the writer: the test process itself.
+func (s *S) pid(name string) int {
+	pid, ok := s.pids[name]
+	if !ok {
+		panic(fmt.Sprintf("conformance: no task %q in this scenario", name))
+	}
+	return pid
 }
 
 // unsupported ends a scenario whose task the backend cannot make; [Run]
 // returns its error.
 type unsupported struct{ err error }
+
+// ended ends a scenario early; its transcript says why.
+type ended struct{}
 
 // Wake ends the wait of every Uninterruptible task.
 func (s *S) Wake() {
@@ -112,13 +128,13 @@ func (s *S) Wake() {
 
 // Move writes a task's PID to a cgroup's cgroup.procs.
 func (s *S) Move(name, cgroup string) {
-	err := s.b.WriteFile(cgroup+"/cgroup.procs", []byte(strconv.Itoa(s.pids[name])))
+	err := s.b.WriteFile(cgroup+"/cgroup.procs", []byte(strconv.Itoa(s.pid(name))))
 	s.Note("move %s to %s: %s", name, cgroup, errName(err))
 }
 
 // Signal signals a task.
 func (s *S) Signal(name string, sig Signal) {
-	s.Note("%s %s: %s", sig, name, errName(s.b.Signal(s.pids[name], sig)))
+	s.Note("%s %s: %s", sig, name, errName(s.b.Signal(s.pid(name), sig)))
 }
 
 // Stat writes down a task's state letter, or that it is gone.
@@ -127,7 +143,7 @@ func (s *S) Stat(name string) {
 }
 
 func (s *S) stat(name string) string {
-	state, alive := s.b.Stat(s.pids[name])
+	state, alive := s.b.Stat(s.pid(name))
 	if !alive {
 		return "gone"
 	}
@@ -285,32 +301,28 @@ func (s *S) Notified(path string, act func()) bool {
 // The version's words. Scenarios that mean the same thing in v1 and v2 say
 // it with these, and the transcript shows the files each version uses.
 
-// stateFile is the file whose write freezes a cgroup.
-func (s *S) stateFile(cgroup string) string {
-	if s.v == freezer.V2 {
-		return cgroup + "/cgroup.freeze"
+// freezeFile is the file whose write freezes and thaws a cgroup of version
+// v, and the two values: v1's freezer.state, FROZEN and THAWED; v2's
+// cgroup.freeze, 1 and 0.
+func freezeFile(v freezer.Version) (file, freeze, thaw string) {
+	if v == freezer.V2 {
+		return "cgroup.freeze", "1", "0"
 	}
-	return cgroup + "/freezer.state"
+	return "freezer.state", "FROZEN", "THAWED"
 }
 
 // Freeze asks for a cgroup to freeze: FROZEN to freezer.state, or 1 to
 // cgroup.freeze.
 func (s *S) Freeze(cgroup string) {
-	if s.v == freezer.V2 {
-		s.Write(s.stateFile(cgroup), "1")
-	} else {
-		s.Write(s.stateFile(cgroup), "FROZEN")
-	}
+	file, freeze, _ := freezeFile(s.v)
+	s.Write(cgroup+"/"+file, freeze)
 }
 
 // Thaw asks for a cgroup to thaw: THAWED to freezer.state, or 0 to
 // cgroup.freeze.
 func (s *S) Thaw(cgroup string) {
-	if s.v == freezer.V2 {
-		s.Write(s.stateFile(cgroup), "0")
-	} else {
-		s.Write(s.stateFile(cgroup), "THAWED")
-	}
+	file, _, thaw := freezeFile(s.v)
+	s.Write(cgroup+"/"+file, thaw)
 }
 
 // WaitFrozen waits until a cgroup reads FROZEN, or "frozen 1" in

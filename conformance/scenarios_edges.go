@@ -79,7 +79,9 @@ var edgeScenarios = []Scenario{
 		},
 	},
 	{
-		// The read-only files refuse a write, and change nothing.
+		// The read-only files refuse a write, and change nothing; but a
+		// write too long is E2BIG and an empty one does nothing, as on
+		// every file.
 		Name:     "read-only files",
 		Versions: both,
 		Run: func(s *S) {
@@ -89,8 +91,9 @@ var edgeScenarios = []Scenario{
 				files = []string{"freezer.self_freezing", "freezer.parent_freezing"}
 			}
 			for _, f := range files {
-				s.Write("a/"+f, "1")
-				s.Write("a/"+f, "0")
+				for _, in := range []string{"1", "0", "", pad("", 4097)} {
+					s.Write("a/"+f, in)
+				}
 				s.ReadState("a")
 			}
 		},
@@ -110,6 +113,16 @@ var edgeScenarios = []Scenario{
 			s.Write("a/cgroup.kill", "1")
 			s.WaitGone(p)
 			s.WaitEmpty("a")
+		},
+	},
+	{
+		// A task started in a cgroup that does not exist is not started,
+		// and the scenario ends there.
+		Name:     "start in a missing cgroup",
+		Versions: both,
+		Run: func(s *S) {
+			s.Start(Sleeper, "a")
+			s.Note("not reached")
 		},
 	},
 	{

@@ -1,8 +1,11 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,17 +34,22 @@ func TestSweepRemovesDeadRuns(t *testing.T) {
 			t.Skipf("kernel backend not available: %v", err)
 		}
 		dir := filepath.Join(mount, fmt.Sprintf("%s%d-%d", namePrefix, pidMax+1, os.Getpid()))
-		if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
-			t.Skipf("kernel backend not available: %v", err)
-		}
 		defer removeTree(v, dir, time.Now().Add(Timeout))
-		cmd, err := startHelper(Sleeper, filepath.Join(dir, "a"), nil)
-		if err != nil {
-			t.Fatal(err)
+		// Another run's sweep at its start may take the cgroup away before
+		// this one's: then try again.
+		var cmd *exec.Cmd
+		for try := 0; cmd == nil; try++ {
+			if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
+				t.Skipf("kernel backend not available: %v", err)
+			}
+			cmd, err = startHelper(Sleeper, filepath.Join(dir, "a"), nil)
+			if err != nil && (try == 3 || !errors.Is(err, fs.ErrNotExist)) {
+				t.Fatal(err)
+			}
 		}
 		defer cmd.Process.Release()
 		file, freeze, _ := freezeFile(v)
-		if err := writeOnce(filepath.Join(dir, file), []byte(freeze)); err != nil {
+		if err := writeOnce(filepath.Join(dir, file), []byte(freeze)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatal(err)
 		}
 		sweep(v, mount)

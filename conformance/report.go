@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/cgfreezer/freezer"
 )
@@ -99,9 +100,9 @@ func Summary(results []Result) string {
 	return fmt.Sprintf("%d of %d scenarios agree with Linux 6.18 (%d of them differ on purpose)", agree, len(results), differ)
 }
 
-// WriteReport writes each result as a table: every step's line from the
-// kernel and from the library, marked where they differ, then the verdict;
-// and the summary at the end.
+// WriteReport writes each result: every step's line from the kernel and
+// from the library, once where they agree and both, marked, where they
+// differ, then the verdict; then a table of the verdicts, and the summary.
 func WriteReport(w io.Writer, results []Result) {
 	for _, r := range results {
 		fmt.Fprintf(w, "== %s\n", Key(r.Scenario, r.Version))
@@ -116,6 +117,12 @@ func WriteReport(w io.Writer, results []Result) {
 		}
 		fmt.Fprintf(w, "-- %s\n\n", r.Verdict())
 	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tversion\tsteps\tverdict")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Scenario.Name, r.Version, len(r.Library), r.Verdict())
+	}
+	tw.Flush()
 	fmt.Fprintln(w, Summary(results))
 }
 

@@ -40,19 +40,22 @@ func NewLibrary(v freezer.Version, opts ...freezer.Option) (*Library, error) {
 // Hierarchy is the backend's hierarchy.
 func (l *Library) Hierarchy() *freezer.Hierarchy { return l.h }
 
-func (l *Library) abs(p string) string { return path.Join(libraryBase, p) }
+// Path is the hierarchy's path of a scenario's path p: the backend's
+// scenario cgroup holds the scenario's cgroups.
+func (l *Library) Path(p string) string { return path.Join(libraryBase, p) }
+
 
 // Mkdir implements [Backend].
-func (l *Library) Mkdir(p string) error { return l.h.Mkdir(l.abs(p)) }
+func (l *Library) Mkdir(p string) error { return l.h.Mkdir(l.Path(p)) }
 
 // Rmdir implements [Backend].
-func (l *Library) Rmdir(p string) error { return l.h.Rmdir(l.abs(p)) }
+func (l *Library) Rmdir(p string) error { return l.h.Rmdir(l.Path(p)) }
 
 // ReadFile implements [Backend].
-func (l *Library) ReadFile(p string) ([]byte, error) { return l.h.ReadFile(l.abs(p)) }
+func (l *Library) ReadFile(p string) ([]byte, error) { return l.h.ReadFile(l.Path(p)) }
 
 // WriteFile implements [Backend].
-func (l *Library) WriteFile(p string, data []byte) error { return l.h.WriteFile(l.abs(p), data) }
+func (l *Library) WriteFile(p string, data []byte) error { return l.h.WriteFile(l.Path(p), data) }
 
 // Start implements [Backend] as the kernel backend starts a helper: the
 // task is spawned in the backend's own cgroup, waits there (interruptibly)
@@ -191,7 +194,7 @@ func (l *Library) Watch(ctx context.Context, p string) (<-chan struct{}, error) 
 	if path.Base(p) != "cgroup.events" {
 		return nil, syscall.EINVAL
 	}
-	c, err := l.h.Lookup(l.abs(path.Dir(p)))
+	c, err := l.h.Lookup(l.Path(path.Dir(p)))
 	if err != nil {
 		return nil, err
 	}

@@ -112,4 +112,3 @@ func TestConformanceThroughTheMount(t *testing.T) {
 		}
 	}
 }
-

@@ -44,7 +44,6 @@ func (l *Library) Hierarchy() *freezer.Hierarchy { return l.h }
 // scenario cgroup holds the scenario's cgroups.
 func (l *Library) Path(p string) string { return path.Join(libraryBase, p) }
 
-
 // Mkdir implements [Backend].
 func (l *Library) Mkdir(p string) error { return l.h.Mkdir(l.Path(p)) }
 

@@ -20,8 +20,13 @@ package cgroupfs
 import (
 	"context"
 	"errors"
+	"fmt"
+	iofs "io/fs"
+	"os"
 	"path"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,8 +49,11 @@ func Mount(ctx context.Context, dir string, h *freezer.Hierarchy) (*Server, erro
 	srv, err := fs.Mount(dir, &dirNode{h: h, path: "/"}, &fs.Options{
 		MountOptions: fuse.MountOptions{
 			DirectMountStrict: true,
-			FsName:            "freezer",
-			Name:              "cgroupfs",
+			// The source names the serving process, so that a mount
+			// left behind by one that died can be told (see
+			// SweepStale).
+			FsName: fmt.Sprintf("%s%d", sourcePrefix, os.Getpid()),
+			Name:   "cgroupfs",
 		},
 		// Every lookup and attribute comes fresh from the hierarchy:
 		// cgroups come and go, as a cgroupfs's do.
@@ -77,6 +85,43 @@ func (s *Server) done() <-chan struct{} {
 		close(ch)
 	}()
 	return ch
+}
+
+// sourcePrefix starts the source of every mount, "freezer-PID".
+const sourcePrefix = "freezer-"
+
+// SweepStale unmounts the mounts of this package whose serving process is
+// gone: the kernel aborts a FUSE connection when its server dies, but the
+// mount stays, and every access to it fails with ENOTCONN until it is
+// unmounted. It returns the mount points it unmounted. It needs the right
+// to unmount.
+func SweepStale() ([]string, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var swept []string
+	for _, line := range strings.Split(string(data), "\n") {
+		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPEROPTIONS
+		pre, post, ok := strings.Cut(line, " - ")
+		fields, tail := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(fields) < 5 || len(tail) < 2 || tail[0] != "fuse.cgroupfs" {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimPrefix(tail[1], sourcePrefix))
+		if err != nil || !strings.HasPrefix(tail[1], sourcePrefix) {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !errors.Is(err, iofs.ErrNotExist) {
+			continue
+		}
+		// Mount points with a space or a tab are escaped (\040); none of
+		// ours has one, and one that is not found is skipped.
+		if err := syscall.Unmount(fields[4], syscall.MNT_DETACH); err == nil {
+			swept = append(swept, fields[4])
+		}
+	}
+	return swept, nil
 }
 
 // Dir is where the hierarchy is mounted.

@@ -3,9 +3,11 @@ package cgroupfs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +19,83 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Mounts that runs killed before their cleanup left behind.
+	cgroupfs.SweepStale()
 	goleak.VerifyTestMain(m)
+}
+
+// mounted reports whether dir is a mount point, by /proc/self/mountinfo.
+func mounted(t *testing.T, dir string) bool {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[4] == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// TestUnmountWhenContextEnds checks that the mount goes when Mount's
+// context ends.
+func TestUnmountWhenContextEnds(t *testing.T) {
+	h := freezer.New(freezer.WithVersion(freezer.V1), freezer.WithLockChecks())
+	defer h.Shutdown(context.Background())
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := cgroupfs.Mount(ctx, dir, h)
+	if err != nil {
+		cancel()
+		t.Skipf("cannot mount FUSE here: %v", err)
+	}
+	if !mounted(t, dir) {
+		t.Fatalf("%s is not a mount point after Mount", dir)
+	}
+	cancel()
+	deadline := time.Now().Add(10 * time.Second)
+	for mounted(t, dir) {
+		if time.Now().After(deadline) {
+			srv.Unmount()
+			t.Fatalf("%s is still mounted after the context ended", dir)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestSweepStale leaves a mount as a server that died would: a FUSE mount
+// named for a process that cannot exist, whose connection is gone. The sweep
+// must unmount it.
+func TestSweepStale(t *testing.T) {
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no /dev/fuse: %v", err)
+	}
+	dir := t.TempDir()
+	data, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		t.Skip(err)
+	}
+	dead := strings.TrimSpace(string(data)) + "0"
+	opts := fmt.Sprintf("fd=%d,rootmode=40000,user_id=0,group_id=0", dev.Fd())
+	if err := syscall.Mount("freezer-"+dead, dir, "fuse.cgroupfs", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
+		dev.Close()
+		t.Skipf("cannot mount FUSE here: %v", err)
+	}
+	dev.Close() // the server is gone
+	swept, err := cgroupfs.SweepStale()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mounted(t, dir) {
+		syscall.Unmount(dir, syscall.MNT_DETACH)
+		t.Fatalf("%s is still mounted after the sweep", dir)
+	}
+	if !slices.Contains(swept, dir) {
+		t.Errorf("SweepStale returned %v, want %s among them", swept, dir)
+	}
 }
 
 // mount mounts a new hierarchy of version v on a temporary directory, or

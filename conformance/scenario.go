@@ -191,7 +191,12 @@ func (s *S) Hold(d time.Duration) {
 // until polls cond until it holds or Timeout passes; it reports whether it
 // held and what the last look saw.
 func until(cond func() (bool, string)) (bool, string) {
-	deadline := time.Now().Add(Timeout)
+	return within(Timeout, cond)
+}
+
+// within is until with a deadline d away.
+func within(d time.Duration, cond func() (bool, string)) (bool, string) {
+	deadline := time.Now().Add(d)
 	pause := 100 * time.Microsecond
 	for {
 		ok, last := cond()
@@ -332,6 +337,33 @@ func (s *S) WaitFrozen(cgroup string) bool {
 		return s.WaitLine(cgroup+"/cgroup.events", "frozen 1")
 	}
 	return s.WaitFile(cgroup+"/freezer.state", "FROZEN\n")
+}
+
+// FreezeRetrying freezes a v1 cgroup as LTP's issue_freeze_cmd does: it
+// writes FROZEN, waits a while for the cgroup to read FROZEN, and writes it
+// again if it does not, up to five times. A write of FROZEN to a FREEZING
+// cgroup asks each task to freeze again, which catches a task that a freeze
+// racing its fork missed. It writes down one line, the outcome, so that how
+// many tries it took (which is timing) is not compared.
+func (s *S) FreezeRetrying(cgroup string) bool {
+	file, freeze, _ := freezeFile(s.v)
+	var last string
+	for range 5 {
+		if err := s.b.WriteFile(cgroup+"/"+file, []byte(freeze)); err != nil {
+			s.Note("freeze %s, retrying: %s", cgroup, errName(err))
+			return false
+		}
+		var ok bool
+		if ok, last = within(Timeout/5, func() (bool, string) {
+			data, err := s.b.ReadFile(cgroup + "/" + file)
+			return err == nil && string(data) == freeze+"\n", strconv.Quote(string(data))
+		}); ok {
+			s.Note("freeze %s, retrying: %s", cgroup, strings.TrimSpace(freeze))
+			return true
+		}
+	}
+	s.Note("freeze %s, retrying: not frozen after 5 tries, last %s", cgroup, last)
+	return false
 }
 
 // WaitThawed waits until a cgroup reads THAWED, or "frozen 0".

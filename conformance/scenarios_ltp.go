@@ -274,8 +274,11 @@ var ltpScenarios = []Scenario{
 			s.Read("child/freezer.state")
 			p := s.Start(ForkLoop, "child")
 			s.Hold(TimerSleep)
-			s.Freeze("child")
-			s.WaitFrozen("child")
+			// Once in some hundred runs, on a loaded machine, Linux 6.18
+			// stayed FREEZING here for ten seconds; LTP's
+			// issue_freeze_cmd writes FROZEN again, which the port does
+			// too.
+			s.FreezeRetrying("child")
 			s.Stat(p)
 			s.Thaw("child")
 			s.WaitThawed("child")

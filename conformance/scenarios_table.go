@@ -245,7 +245,9 @@ var tableScenarios = []Scenario{
 			s.WaitFrozen("c")
 			s.Move(p, "c")
 			s.WaitFrozen("c")
-			s.Stat(p)
+			// v2 wakes a frozen task it moves, to trap it again in its
+			// new cgroup: for a moment it runs ('R').
+			s.WaitState(p, s.FrozenLetter())
 			s.ReadState("a")
 			s.Move(p, "b")
 			s.WaitState(p, "S")

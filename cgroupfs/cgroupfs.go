@@ -128,11 +128,14 @@ func SweepStale() ([]string, error) {
 func (s *Server) Dir() string { return s.dir }
 
 // Unmount unmounts the hierarchy and waits until the server has stopped. It
-// does not shut the hierarchy down.
+// does not shut the hierarchy down. If the mount is busy (a process has its
+// working directory there, say), it fails, and the server goes on serving.
 func (s *Server) Unmount() error {
-	err := s.srv.Unmount()
+	if err := s.srv.Unmount(); err != nil {
+		return err
+	}
 	s.srv.Wait()
-	return err
+	return nil
 }
 
 // errnoOf is the errno in a library error; an error without one reads as

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/cgfreezer/freezer"
+	"github.com/cgfreezer/freezer/internal/mountinfo"
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -96,29 +97,22 @@ const sourcePrefix = "freezer-"
 // unmounted. It returns the mount points it unmounted. It needs the right
 // to unmount.
 func SweepStale() ([]string, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := mountinfo.Read()
 	if err != nil {
 		return nil, err
 	}
 	var swept []string
-	for _, line := range strings.Split(string(data), "\n") {
-		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPEROPTIONS
-		pre, post, ok := strings.Cut(line, " - ")
-		fields, tail := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(fields) < 5 || len(tail) < 2 || tail[0] != "fuse.cgroupfs" {
-			continue
-		}
-		pid, err := strconv.Atoi(strings.TrimPrefix(tail[1], sourcePrefix))
-		if err != nil || !strings.HasPrefix(tail[1], sourcePrefix) {
+	for _, m := range mounts {
+		rest, ok := strings.CutPrefix(m.Source, sourcePrefix)
+		pid, err := strconv.Atoi(rest)
+		if m.FSType != "fuse.cgroupfs" || !ok || err != nil {
 			continue
 		}
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !errors.Is(err, iofs.ErrNotExist) {
 			continue
 		}
-		// Mount points with a space or a tab are escaped (\040); none of
-		// ours has one, and one that is not found is skipped.
-		if err := syscall.Unmount(fields[4], syscall.MNT_DETACH); err == nil {
-			swept = append(swept, fields[4])
+		if err := syscall.Unmount(m.Point, syscall.MNT_DETACH); err == nil {
+			swept = append(swept, m.Point)
 		}
 	}
 	return swept, nil

@@ -15,61 +15,21 @@ import (
 	"time"
 
 	"github.com/cgfreezer/freezer"
+	"github.com/cgfreezer/freezer/internal/mountinfo"
 )
-
-// mountEntry is a line of /proc/self/mountinfo: ID PARENT MAJ:MIN ROOT
-// MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS.
-type mountEntry struct {
-	point, fstype, source string
-	superOptions          []string
-}
-
-// mountinfo reads /proc/self/mountinfo.
-func mountinfo() ([]mountEntry, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	var out []mountEntry
-	for _, line := range strings.Split(string(data), "\n") {
-		pre, post, ok := strings.Cut(line, " - ")
-		fields, tail := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(fields) < 5 || len(tail) < 3 {
-			continue
-		}
-		out = append(out, mountEntry{unescapeMount(fields[4]), tail[0], tail[1], strings.Split(tail[2], ",")})
-	}
-	return out, nil
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
 
 // findMount finds the mount point of the hierarchy of version v: for v1 a
 // cgroup mount with the freezer controller, for v2 a cgroup2 mount.
 func findMount(v freezer.Version) (string, error) {
-	mounts, err := mountinfo()
+	mounts, err := mountinfo.Read()
 	if err != nil {
 		return "", err
 	}
 	for _, m := range mounts {
 		switch {
-		case v == freezer.V2 && m.fstype == "cgroup2",
-			v == freezer.V1 && m.fstype == "cgroup" && slices.Contains(m.superOptions, "freezer"):
-			return m.point, nil
+		case v == freezer.V2 && m.FSType == "cgroup2",
+			v == freezer.V1 && m.FSType == "cgroup" && slices.Contains(m.SuperOptions, "freezer"):
+			return m.Point, nil
 		}
 	}
 	if v == freezer.V1 {

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+
+	"github.com/cgfreezer/freezer/internal/mountinfo"
 )
 
 // stall is a FUSE mount whose server never answers, not even the kernel's
@@ -88,10 +90,10 @@ func (st *stall) remove() error {
 
 // sweepStalls unmounts the stalls of dead runs.
 func sweepStalls() {
-	mounts, _ := mountinfo()
+	mounts, _ := mountinfo.Read()
 	for _, m := range mounts {
-		if m.fstype == "fuse" && deadRun(m.source) && syscall.Unmount(m.point, syscall.MNT_DETACH) == nil {
-			os.Remove(m.point)
+		if m.FSType == "fuse" && deadRun(m.Source) && syscall.Unmount(m.Point, syscall.MNT_DETACH) == nil {
+			os.Remove(m.Point)
 		}
 	}
 }

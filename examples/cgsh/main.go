@@ -38,11 +38,7 @@ import (
 
 func main() {
 	version := freezer.Patch2008
-	flag.Func("version", "make the hierarchy follow the freezer of `kernel`: patch2008 (the default), v1 or v2", func(s string) error {
-		v, err := freezer.ParseVersion(s)
-		version = v
-		return err
-	})
+	shell.VersionFlag(flag.CommandLine, &version)
 	flag.Parse()
 	fi, err := os.Stdin.Stat()
 	interactive := err == nil && fi.Mode()&os.ModeCharDevice != 0

@@ -35,11 +35,7 @@ import (
 
 func main() {
 	version := freezer.Patch2008
-	flag.Func("version", "make the hierarchy follow the freezer of `kernel`: patch2008 (the default), v1 or v2", func(s string) error {
-		v, err := freezer.ParseVersion(s)
-		version = v
-		return err
-	})
+	shell.VersionFlag(flag.CommandLine, &version)
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: freezerfs [-version patch2008|v1|v2] DIR")
 		flag.PrintDefaults()

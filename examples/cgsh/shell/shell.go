@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path"
@@ -74,6 +75,16 @@ var files = map[freezer.Version][2]string{
 		"1 or 0 to cgroup.freeze, 1 to cgroup.kill,\n" +
 			"                          a PID to cgroup.procs",
 	},
+}
+
+// VersionFlag defines on fs the -version flag of the commands that run the
+// shell, which sets *v: the kernel whose freezer the hierarchy follows.
+func VersionFlag(fs *flag.FlagSet, v *freezer.Version) {
+	fs.Func("version", "make the hierarchy follow the freezer of `kernel`: patch2008 (the default), v1 or v2", func(s string) error {
+		var err error
+		*v, err = freezer.ParseVersion(s)
+		return err
+	})
 }
 
 // Run reads commands from r and writes the transcript to w, on the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cgfreezer/freezer"
 	"github.com/cgfreezer/freezer/cgroupfs"
+	"github.com/cgfreezer/freezer/internal/mountinfo"
 	"go.uber.org/goleak"
 )
 
@@ -27,16 +28,11 @@ func TestMain(m *testing.M) {
 // mounted reports whether dir is a mount point, by /proc/self/mountinfo.
 func mounted(t *testing.T, dir string) bool {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := mountinfo.Read()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == dir {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(mounts, func(m mountinfo.Mount) bool { return m.Point == dir })
 }
 
 // TestUnmountWhenContextEnds checks that the mount goes when Mount's
@@ -98,30 +94,12 @@ func TestSweepStale(t *testing.T) {
 	}
 }
 
-// mount mounts a new hierarchy of version v on a temporary directory, or
-// skips the test where FUSE cannot be mounted. The hierarchy is shut down
-// and the mount unmounted when the test ends.
+// mount mounts a new hierarchy of version v on a temporary directory (see
+// mountOn), and returns both.
 func mount(t *testing.T, v freezer.Version) (*freezer.Hierarchy, string) {
 	t.Helper()
-	h := freezer.New(freezer.WithVersion(v), freezer.WithLockChecks())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
 	dir := t.TempDir()
-	srv, err := cgroupfs.Mount(context.Background(), dir, h)
-	if err != nil {
-		t.Skipf("cannot mount FUSE here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Unmount(); err != nil {
-			t.Errorf("Unmount: %v", err)
-		}
-	})
-	return h, dir
+	return mountOn(t, v, dir), dir
 }
 
 func wantErrno(t *testing.T, what string, err error, want syscall.Errno) {
@@ -204,4 +182,52 @@ func TestFilesOverTheMount(t *testing.T) {
 	if _, err := h.Lookup("/jobs"); err == nil {
 		t.Error("the rmdir left the cgroup")
 	}
+}
+
+// TestLikeACgroupfs checks what the mount shares with Linux 6.18's
+// cgroupfs beyond reads and writes: a descriptor stays with its cgroup
+// (ENODEV once it is removed, even when a new one of the same name is made),
+// inode numbers last, and what a cgroupfs refuses is refused with its errno.
+func TestLikeACgroupfs(t *testing.T) {
+	_, dir := mount(t, freezer.V2)
+	s := filepath.Join(dir, "s")
+	if err := os.Mkdir(s, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var before, again syscall.Stat_t
+	if err := syscall.Stat(s, &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Stat(s, &again); err != nil {
+		t.Fatal(err)
+	}
+	if before.Ino != again.Ino || before.Nlink != 2 {
+		t.Errorf("two stats of %s: inode %d then %d, links %d; want one inode, 2 links", s, before.Ino, again.Ino, before.Nlink)
+	}
+	f, err := os.OpenFile(filepath.Join(s, "cgroup.freeze"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Rmdir(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(s, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write([]byte("1"))
+	wantErrno(t, "write through a descriptor of a removed cgroup", err, syscall.ENODEV)
+	_, err = f.ReadAt(make([]byte, 8), 0)
+	wantErrno(t, "read through a descriptor of a removed cgroup", err, syscall.ENODEV)
+	if data, err := os.ReadFile(filepath.Join(s, "cgroup.freeze")); err != nil || string(data) != "0\n" {
+		t.Errorf("the new cgroup's cgroup.freeze reads %q (%v), want \"0\\n\"", data, err)
+	}
+	file := filepath.Join(s, "cgroup.freeze")
+	wantErrno(t, "unlink of a control file", syscall.Unlink(file), syscall.EPERM)
+	_, err = os.OpenFile(filepath.Join(s, "new"), os.O_CREATE|os.O_WRONLY, 0o644)
+	wantErrno(t, "create", err, syscall.EACCES)
+	wantErrno(t, "symlink", os.Symlink("x", filepath.Join(s, "link")), syscall.EPERM)
+	wantErrno(t, "link", os.Link(file, filepath.Join(s, "link")), syscall.EPERM)
+	wantErrno(t, "rename", os.Rename(file, filepath.Join(s, "renamed")), syscall.EPERM)
+	wantErrno(t, "rmdir of a file", syscall.Rmdir(file), syscall.ENOTDIR)
 }

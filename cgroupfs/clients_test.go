@@ -23,6 +23,7 @@ import (
 
 	"github.com/cgfreezer/freezer"
 	"github.com/cgfreezer/freezer/cgroupfs"
+	"github.com/cgfreezer/freezer/internal/mountinfo"
 	"github.com/containerd/cgroups/v3/cgroup1"
 	"github.com/containerd/cgroups/v3/cgroup2"
 	"github.com/google/go-cmp/cmp"
@@ -188,21 +189,15 @@ func groupName(suffix string) string {
 // /proc/self/mountinfo: for v1 the cgroup mount with the freezer controller,
 // for v2 the cgroup2 mount.
 func kernelMount(v freezer.Version) (string, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := mountinfo.Read()
 	if err != nil {
 		return "", err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		pre, post, ok := strings.Cut(line, " - ")
-		fields, tail := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(fields) < 5 || len(tail) < 3 {
-			continue
-		}
-		point := strings.ReplaceAll(fields[4], `\040`, " ")
+	for _, m := range mounts {
 		switch {
-		case v == freezer.V2 && tail[0] == "cgroup2",
-			v == freezer.V1 && tail[0] == "cgroup" && slices.Contains(strings.Split(tail[2], ","), "freezer"):
-			return point, nil
+		case v == freezer.V2 && m.FSType == "cgroup2",
+			v == freezer.V1 && m.FSType == "cgroup" && slices.Contains(m.SuperOptions, "freezer"):
+			return m.Point, nil
 		}
 	}
 	return "", fmt.Errorf("no %s freezer hierarchy is mounted", v)

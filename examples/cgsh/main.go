@@ -26,6 +26,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -51,5 +52,5 @@ func main() {
 // run runs the shell on a new hierarchy of version v; extra options (the
 // tests add WithLockChecks) go to New.
 func run(r io.Reader, w io.Writer, interactive bool, v freezer.Version, opts ...freezer.Option) error {
-	return shell.Run(r, w, interactive, freezer.New(slices.Concat(opts, []freezer.Option{freezer.WithVersion(v)})...))
+	return shell.Run(context.Background(), r, w, interactive, freezer.New(slices.Concat(opts, []freezer.Option{freezer.WithVersion(v)})...))
 }

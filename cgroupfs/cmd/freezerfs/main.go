@@ -20,13 +20,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/cgfreezer/freezer"
 	"github.com/cgfreezer/freezer/cgroupfs"
@@ -56,28 +56,26 @@ func main() {
 }
 
 // run mounts a new hierarchy (made with opts) on dir and runs the shell on
-// it, reading r and writing w, until the shell ends or ctx does; then it
-// shuts the hierarchy down and unmounts it.
+// it, reading r and writing w, until the shell ends or ctx does; then the
+// shell shuts the hierarchy down, and run unmounts it. A mount still busy
+// then (a process has its working directory there) is detached: it goes
+// once no one uses it, rather than stay behind this process dead.
 func run(ctx context.Context, dir string, r io.Reader, w io.Writer, interactive bool, opts ...freezer.Option) error {
 	h := freezer.New(opts...)
-	srv, err := cgroupfs.Mount(ctx, dir, h)
+	srv, err := cgroupfs.Mount(context.Background(), dir, h)
 	if err != nil {
 		h.Shutdown(ctx)
 		return err
 	}
 	fmt.Fprintf(w, "freezerfs: the %s hierarchy is mounted on %s\n", h.Version(), dir)
-	done := make(chan error, 1)
-	go func() { done <- shell.Run(r, w, interactive, h) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		// The shell still waits for its input; the shutdown ends its tasks.
-		sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err = h.Shutdown(sctx)
-		cancel()
-	}
-	if uerr := srv.Unmount(); err == nil {
-		err = uerr
+	err = shell.Run(ctx, r, w, interactive, h)
+	if uerr := srv.Unmount(); uerr != nil {
+		if derr := syscall.Unmount(dir, syscall.MNT_DETACH); derr != nil {
+			uerr = errors.Join(uerr, derr)
+		} else {
+			uerr = nil
+		}
+		err = errors.Join(err, uerr)
 	}
 	return err
 }

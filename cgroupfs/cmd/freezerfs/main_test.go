@@ -12,11 +12,40 @@ import (
 	"time"
 
 	"github.com/cgfreezer/freezer"
+	"github.com/cgfreezer/freezer/cgroupfs"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
+	cgroupfs.SweepStale() // mounts that runs killed before their cleanup left
 	goleak.VerifyTestMain(m)
+}
+
+// start runs freezerfs on a new temporary directory with ctx, a pipe for
+// its input and a buffer for its output, and waits until it has mounted, or
+// skips the test where FUSE cannot be mounted. wait waits for run to return
+// and gives its error; the cleanup ends the input and waits.
+func start(t *testing.T, ctx context.Context) (dir string, feed *io.PipeWriter, out *syncBuffer, wait func() error) {
+	t.Helper()
+	dir = t.TempDir()
+	in, feed := io.Pipe()
+	out = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, dir, in, out, false, freezer.WithVersion(freezer.V2), freezer.WithLockChecks())
+	}()
+	wait = sync.OnceValue(func() error { return <-done })
+	t.Cleanup(func() {
+		feed.Close()
+		wait()
+	})
+	waitFor(t, "the mount", func() bool {
+		return strings.Contains(out.String(), "mounted") || len(done) > 0
+	})
+	if len(done) > 0 {
+		t.Skipf("cannot mount FUSE here: %v", wait())
+	}
+	return dir, feed, out, wait
 }
 
 // syncBuffer is the shell's output, read while the shell writes it.
@@ -53,19 +82,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // in it, a client of the files freezes it, the shell's ps shows the task
 // frozen, and exit unmounts.
 func TestSession(t *testing.T) {
-	dir := t.TempDir()
-	in, feed := io.Pipe()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(context.Background(), dir, in, &out, false, freezer.WithVersion(freezer.V2), freezer.WithLockChecks())
-	}()
-	waitFor(t, "the mount", func() bool {
-		return strings.Contains(out.String(), "mounted") || len(done) > 0
-	})
-	if len(done) > 0 {
-		t.Skipf("cannot mount FUSE here: %v", <-done)
-	}
+	dir, feed, out, wait := start(t, context.Background())
 	io.WriteString(feed, "mkdir /jobs\nspawn /jobs worker sleep\n")
 	jobs := filepath.Join(dir, "jobs")
 	waitFor(t, "the task in cgroup.procs", func() bool {
@@ -80,8 +97,7 @@ func TestSession(t *testing.T) {
 		return strings.Contains(string(data), "frozen 1")
 	})
 	io.WriteString(feed, "ps\nexit\n")
-	feed.Close()
-	if err := <-done; err != nil {
+	if err := wait(); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -92,5 +108,26 @@ func TestSession(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "jobs")); !os.IsNotExist(err) {
 		t.Errorf("after exit %s is still there (%v): not unmounted", jobs, err)
+	}
+}
+
+// TestSignalEndsTheSession: when ctx ends (SIGINT, SIGTERM), the shell shuts
+// its tasks down, a task in an uninterruptible wait too, and the hierarchy
+// is unmounted, though the input is still open.
+func TestSignalEndsTheSession(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, feed, _, wait := start(t, ctx)
+	io.WriteString(feed, "mkdir /jobs\nspawn /jobs reader dwait\n")
+	waitFor(t, "the task in cgroup.procs", func() bool {
+		data, _ := os.ReadFile(filepath.Join(dir, "jobs", "cgroup.procs"))
+		return len(bytes.TrimSpace(data)) > 0
+	})
+	cancel()
+	if err := wait(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "jobs")); !os.IsNotExist(err) {
+		t.Errorf("after the context ended %s/jobs is still there (%v): not unmounted", dir, err)
 	}
 }

@@ -88,25 +88,47 @@ func VersionFlag(fs *flag.FlagSet, v *freezer.Version) {
 }
 
 // Run reads commands from r and writes the transcript to w, on the
-// hierarchy h, which it shuts down at the end (exit, or the end of r).
-// Interactive, it prompts; otherwise it echoes each command after the
-// prompt, so the output reads as a session.
-func Run(r io.Reader, w io.Writer, interactive bool, h *freezer.Hierarchy) error {
+// hierarchy h, which it shuts down at the end: exit, the end of r, or the
+// end of ctx, which ends the shell between two commands (the read of r that
+// is under way then is left to finish, or not, by itself). Interactive, it
+// prompts; otherwise it echoes each command after the prompt, so the output
+// reads as a session.
+func Run(ctx context.Context, r io.Reader, w io.Writer, interactive bool, h *freezer.Hierarchy) error {
 	s := &shell{
 		h:     h,
 		w:     w,
 		procs: make(map[int]*proc),
 	}
 	defer s.shutdown()
-	in := bufio.NewScanner(r)
+	lines := make(chan string)
+	var readErr error
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(lines)
+		in := bufio.NewScanner(r)
+		for in.Scan() {
+			select {
+			case lines <- in.Text():
+			case <-done: // exit, or ctx
+				return
+			}
+		}
+		readErr = in.Err()
+	}()
 	for {
 		if interactive {
 			fmt.Fprint(w, "cgsh$ ")
 		}
-		if !in.Scan() {
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-ctx.Done():
+		}
+		if !ok {
 			break
 		}
-		line := in.Text()
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case !interactive && (trimmed == "" || strings.HasPrefix(trimmed, "#")):
@@ -121,8 +143,8 @@ func Run(r io.Reader, w io.Writer, interactive bool, h *freezer.Hierarchy) error
 		s.exec(strings.Fields(trimmed))
 		s.settle()
 	}
-	if err := in.Err(); err != nil {
-		return err
+	if ctx.Err() == nil && readErr != nil {
+		return readErr
 	}
 	return s.shutdown()
 }

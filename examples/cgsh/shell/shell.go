@@ -102,6 +102,7 @@ func Run(ctx context.Context, r io.Reader, w io.Writer, interactive bool, h *fre
 	defer s.shutdown()
 	lines := make(chan string)
 	var readErr error
+	eof := false // lines is closed: the reader has stopped
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -124,6 +125,7 @@ func Run(ctx context.Context, r io.Reader, w io.Writer, interactive bool, h *fre
 		var ok bool
 		select {
 		case line, ok = <-lines:
+			eof = !ok
 		case <-ctx.Done():
 		}
 		if !ok {
@@ -143,8 +145,8 @@ func Run(ctx context.Context, r io.Reader, w io.Writer, interactive bool, h *fre
 		s.exec(strings.Fields(trimmed))
 		s.settle()
 	}
-	if ctx.Err() == nil && readErr != nil {
-		return readErr
+	if eof && readErr != nil {
+		return readErr // set before lines was closed
 	}
 	return s.shutdown()
 }

@@ -36,7 +36,7 @@ func BenchmarkCheckedSleepLoopBaseline(b *testing.B) {
 }
 
 func benchChecked(b *testing.B, n int, fn func(*freezer.Task, func()), opts ...freezer.Option) {
-	b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) { benchLibrary(b, n, fn, opts...) })
+	b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) { benchLibrary(b, n, warmup, fn, opts...) })
 }
 
 // sleepLoop sleeps 1 ms at a time. A sleep that a freeze interrupts returns

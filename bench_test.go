@@ -6,10 +6,11 @@ package freezer_test
 //	go test -run '^$' -bench . -benchmem
 //
 // The baselines are what a user would write instead of this library: a bare
-// atomic.Bool load at a safe point, and a hand-written pause gate (an atomic
-// flag checked at safe points, and a channel that parked workers wait on
-// until the resume closes it). Benchmarks run without lock checks: they
-// measure the library as a program would use it.
+// atomic.Bool load at a safe point, and the leanest pause gate we could
+// write (see gate). Benchmarks run without lock checks: they measure the
+// library as a program would use it. The freeze and thaw benchmarks come
+// warm (two untimed cycles first, as a long-running program sees them) and
+// cold (the first cycles after the tasks start: the ...Cold benchmarks).
 
 import (
 	"context"
@@ -97,10 +98,13 @@ func (c *countdown) Add() {
 // BenchmarkFreezeBusy: tasks call TryToFreeze in a loop and yield every 64
 // rounds. freeze-ns is Freeze until WaitFrozen returns; thaw-ns is Thaw until
 // every task has run again.
-func BenchmarkFreezeBusy(b *testing.B) {
+func BenchmarkFreezeBusy(b *testing.B)     { benchBusy(b, warmup) }
+func BenchmarkFreezeBusyCold(b *testing.B) { benchBusy(b, 0) }
+
+func benchBusy(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			benchLibrary(b, n, busyLoop)
+			benchLibrary(b, n, warm, busyLoop)
 		})
 	}
 }
@@ -128,21 +132,22 @@ func BenchmarkFreezeBusyV2(b *testing.B) { benchVersion(b, freezer.V2) }
 func benchVersion(b *testing.B, v freezer.Version) {
 	for _, n := range taskCounts[1:] {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			benchLibrary(b, n, busyLoop, freezer.WithVersion(v))
+			benchLibrary(b, n, warmup, busyLoop, freezer.WithVersion(v))
 		})
 	}
 }
 
-// BenchmarkFreezeBusyBaseline is the hand-written channel gate doing the same
-// work.
-func BenchmarkFreezeBusyBaseline(b *testing.B) {
+// BenchmarkFreezeBusyBaseline is the gate doing the same work, warm and
+// cold.
+func BenchmarkFreezeBusyBaseline(b *testing.B)     { benchBusyGate(b, warmup) }
+func BenchmarkFreezeBusyColdBaseline(b *testing.B) { benchBusyGate(b, 0) }
+
+func benchBusyGate(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			benchGate(b, n, func(g *gate, stop <-chan struct{}) {
+			benchGate(b, n, warm, func(g *gate, stop <-chan struct{}) {
 				for i := 1; ; i++ {
-					if g.checkpoint(stop) {
-						return
-					}
+					g.checkpoint()
 					if i%64 == 0 {
 						select {
 						case <-stop: // the benchmark is over
@@ -161,11 +166,14 @@ func BenchmarkFreezeBusyBaseline(b *testing.B) {
 // freeze request must wake. The wait is the task's own select on its
 // Interrupt channel (what Wait does inside), so that the task can report that
 // it ran again after the thaw.
-func BenchmarkFreezeSleeping(b *testing.B) {
+func BenchmarkFreezeSleeping(b *testing.B)     { benchSleeping(b, warmup) }
+func BenchmarkFreezeSleepingCold(b *testing.B) { benchSleeping(b, 0) }
+
+func benchSleeping(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
 			never := make(chan struct{})
-			benchLibrary(b, n, func(t *freezer.Task, resumed func()) {
+			benchLibrary(b, n, warm, func(t *freezer.Task, resumed func()) {
 				for {
 					select {
 					case <-never:
@@ -181,22 +189,24 @@ func BenchmarkFreezeSleeping(b *testing.B) {
 }
 
 // BenchmarkFreezeSleepingBaseline: the gate for sleeping workers, which must
-// select on a pause channel beside their work so that a pause can wake them.
-func BenchmarkFreezeSleepingBaseline(b *testing.B) {
+// select on the pause channel beside their work so that a pause can wake
+// them.
+func BenchmarkFreezeSleepingBaseline(b *testing.B)     { benchSleepingGate(b, warmup) }
+func BenchmarkFreezeSleepingColdBaseline(b *testing.B) { benchSleepingGate(b, 0) }
+
+func benchSleepingGate(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
 			never := make(chan struct{})
-			benchGate(b, n, func(g *gate, stop <-chan struct{}) {
+			benchGate(b, n, warm, func(g *gate, stop <-chan struct{}) {
 				for {
 					select {
 					case <-never:
-					case <-g.pausing():
+					case <-*g.pause.Load():
 					case <-stop:
 						return
 					}
-					if g.checkpoint(stop) {
-						return
-					}
+					g.checkpoint()
 				}
 			})
 		})
@@ -207,7 +217,7 @@ func BenchmarkFreezeSleepingBaseline(b *testing.B) {
 // freeze/thaw cycles.
 // A task calls resumed when it runs after a thaw; only its first call in a
 // cycle counts, so a task may call it after every round of its loop.
-func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()), opts ...freezer.Option) {
+func benchLibrary(b *testing.B, n, warm int, fn func(t *freezer.Task, resumed func()), opts ...freezer.Option) {
 	h := freezer.New(opts...)
 	defer benchShutdown(b, h)
 	c, err := h.Root().Mkdir("bench")
@@ -263,19 +273,20 @@ func benchLibrary(b *testing.B, n int, fn func(t *freezer.Task, resumed func()),
 		<-down.done
 		l.thaw += time.Since(start)
 	}
-	measure(b, cycle)
+	measure(b, warm, cycle)
 }
 
-// warmup is the number of untimed cycles before the timed ones. The first
-// cycles after the goroutines start pay for growing the heap and the run
-// queues; whichever benchmark ran first in the process would pay more, so
-// library and gate both pay it outside the timer.
+// warmup is the number of untimed cycles before the timed ones of a warm
+// benchmark. The first cycles after the goroutines start pay for growing
+// the heap, the stacks and the run queues; a warm benchmark leaves that out
+// of the timer, a cold one (warm = 0) measures it, as a program that pauses
+// its workers once, soon after it starts them, would see it.
 const warmup = 2
 
-// measure runs warmup untimed cycles and then b.N timed ones, and reports
+// measure runs warm untimed cycles and then b.N timed ones, and reports
 // their mean latencies.
-func measure(b *testing.B, cycle func(*latency)) {
-	for i := 0; i < warmup; i++ {
+func measure(b *testing.B, warm int, cycle func(*latency)) {
+	for i := 0; i < warm; i++ {
 		cycle(&latency{})
 	}
 	var l latency
@@ -287,46 +298,43 @@ func measure(b *testing.B, cycle func(*latency)) {
 	l.report(b)
 }
 
-// gate is the hand-written pause gate a user would write instead: an atomic
-// flag checked at safe points, a channel parked workers wait on until the
-// resume closes it, and counters so the pauser knows when all are parked and
-// when all have run again.
+// gate is the leanest pause gate we could write, what a careful user would
+// write instead of this library: an atomic flag read at each checkpoint; a
+// worker that finds it set takes one mutex, bumps one atomic counter (the
+// last one in closes the pauser's done channel) and does a plain receive on
+// one resume channel, which the thaw closes. Sleeping workers also select on
+// a pause channel, which the pause closes. The resumed countdown is the
+// benchmark's instrument, as the library tasks' resumed callback is.
 type gate struct {
 	paused  atomic.Bool
-	mu      sync.Mutex
-	ch      chan struct{} // closed by resume
-	pause   chan struct{} // closed by pause, to wake sleeping workers
-	parked  *countdown
+	n       int64
+	parked  atomic.Int64
+	pause   atomic.Pointer[chan struct{}] // closed by the pause
+	mu      sync.Mutex                    // guards all, resume and resumed
+	all     chan struct{}                 // closed by the last worker to park
+	resume  chan struct{}                 // closed by the thaw
 	resumed *countdown
 }
 
-func (g *gate) pausing() <-chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.pause
-}
-
-// checkpoint parks the worker while the gate is paused. It reports whether
-// the worker must stop.
-func (g *gate) checkpoint(stop <-chan struct{}) bool {
+// checkpoint parks the worker while the gate is paused.
+func (g *gate) checkpoint() {
 	if !g.paused.Load() {
-		return false
+		return
 	}
 	g.mu.Lock()
-	ch, parked, resumed := g.ch, g.parked, g.resumed
-	g.mu.Unlock()
-	parked.Add()
-	select {
-	case <-ch:
-	case <-stop:
-		return true
+	resume, resumed := g.resume, g.resumed
+	if g.parked.Add(1) == g.n {
+		close(g.all)
 	}
+	g.mu.Unlock()
+	<-resume
 	resumed.Add()
-	return false
 }
 
-func benchGate(b *testing.B, n int, worker func(g *gate, stop <-chan struct{})) {
-	g := &gate{ch: make(chan struct{}), pause: make(chan struct{})}
+func benchGate(b *testing.B, n, warm int, worker func(g *gate, stop <-chan struct{})) {
+	g := &gate{n: int64(n)}
+	pause := make(chan struct{})
+	g.pause.Store(&pause)
 	stop := make(chan struct{})
 	begin := make(chan struct{}) // as in benchLibrary
 	var wg sync.WaitGroup
@@ -344,21 +352,23 @@ func benchGate(b *testing.B, n int, worker func(g *gate, stop <-chan struct{})) 
 		close(stop)
 		wg.Wait()
 	}()
-	measure(b, func(l *latency) {
-		parked, resumed := newCountdown(n), newCountdown(n)
+	measure(b, warm, func(l *latency) {
 		start := time.Now()
 		g.mu.Lock()
-		g.ch, g.parked, g.resumed = make(chan struct{}), parked, resumed
-		close(g.pause)
+		g.all, g.resume, g.resumed = make(chan struct{}), make(chan struct{}), newCountdown(n)
+		g.parked.Store(0)
+		all, resumed := g.all, g.resumed
 		g.mu.Unlock()
 		g.paused.Store(true)
-		<-parked.done
+		close(*g.pause.Load())
+		<-all
 		l.freeze += time.Since(start)
 		start = time.Now()
+		next := make(chan struct{})
+		g.pause.Store(&next)
 		g.mu.Lock()
 		g.paused.Store(false)
-		g.pause = make(chan struct{})
-		close(g.ch)
+		close(g.resume)
 		g.mu.Unlock()
 		<-resumed.done
 		l.thaw += time.Since(start)

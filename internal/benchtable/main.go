@@ -139,7 +139,9 @@ func targetFor(name, unit string) (target, bool) {
 	case isVersion(top) && strings.HasPrefix(top, "BenchmarkFreezeBusy") &&
 		(unit == "freeze-ns/op" || unit == "thaw-ns/op"):
 		return target{"≤ 1.1× patch", func(l, b float64) bool { return l <= 1.1*b }}, true
-	case (top == "BenchmarkFreezeBusy" || top == "BenchmarkFreezeSleeping") &&
+	// Issue 13: at most the leanest gate's cost, warm and cold.
+	case (top == "BenchmarkFreezeBusy" || top == "BenchmarkFreezeSleeping" ||
+		top == "BenchmarkFreezeBusyCold" || top == "BenchmarkFreezeSleepingCold") &&
 		(sub == "tasks=10000" || sub == "tasks=100000") &&
 		(unit == "freeze-ns/op" || unit == "thaw-ns/op"):
 		return target{"≤ 1×", func(l, b float64) bool { return l <= b }}, true
@@ -168,6 +170,8 @@ var scalings = []struct {
 }{
 	{"BenchmarkFreezeBusy", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkFreezeSleeping", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
+	{"BenchmarkFreezeBusyCold", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
+	{"BenchmarkFreezeSleepingCold", "tasks=10000", "tasks=100000", []string{"freeze-ns/op", "thaw-ns/op"}, 12},
 	{"BenchmarkReadStateFreezing", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
 	{"BenchmarkReadStateFreezingV1", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},
 	{"BenchmarkReadStateFreezingV2", "tasks=1", "tasks=100000", []string{"ns/op"}, 2},

@@ -62,7 +62,8 @@ type Server struct {
 func Mount(ctx context.Context, dir string, h *freezer.Hierarchy) (*Server, error) {
 	zero := time.Duration(0)
 	inodes := &inodes{ids: map[inodeKey]uint64{}}
-	srv, err := fs.Mount(dir, &dirNode{h: h, c: h.Root(), inodes: inodes}, &fs.Options{
+	root := &dirNode{h: h, c: h.Root(), inodes: inodes, ino: inodes.of(h.Root(), "")}
+	srv, err := fs.Mount(dir, root, &fs.Options{
 		MountOptions: fuse.MountOptions{
 			DirectMountStrict: true,
 			// The source names the serving process, so that a mount
@@ -76,7 +77,7 @@ func Mount(ctx context.Context, dir string, h *freezer.Hierarchy) (*Server, erro
 		EntryTimeout:    &zero,
 		AttrTimeout:     &zero,
 		NegativeTimeout: &zero,
-		RootStableAttr:  &fs.StableAttr{Ino: inodes.of(h.Root(), "")},
+		RootStableAttr:  &fs.StableAttr{Ino: root.ino},
 	})
 	if err != nil {
 		return nil, err
@@ -192,6 +193,17 @@ func (in *inodes) of(c *freezer.Cgroup, file string) uint64 {
 	return id
 }
 
+// forget drops a removed cgroup's numbers, which no lookup asks for again.
+func (in *inodes) forget(c *freezer.Cgroup) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for k := range in.ids {
+		if k.c == c {
+			delete(in.ids, k)
+		}
+	}
+}
+
 // current reports whether c is still the cgroup at its path: not removed,
 // and not replaced by a new one of the same name. A node is the cgroup it
 // was looked up in, not its path.
@@ -206,6 +218,7 @@ type dirNode struct {
 	h      *freezer.Hierarchy
 	c      *freezer.Cgroup
 	inodes *inodes
+	ino    uint64
 }
 
 var (
@@ -225,7 +238,7 @@ var (
 func (d *dirNode) dirAttr(out *fuse.Attr) {
 	out.Mode = syscall.S_IFDIR | 0o755
 	out.Nlink = 2
-	out.Ino = d.inodes.of(d.c, "")
+	out.Ino = d.ino
 }
 
 // Getattr implements fs.NodeGetattrer. A removed cgroup's directory still
@@ -245,7 +258,7 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		return d.child(ctx, c, out), 0
 	}
 	if slices.Contains(d.c.Files(), name) {
-		f := &fileNode{h: d.h, c: d.c, name: name, inodes: d.inodes}
+		f := &fileNode{h: d.h, c: d.c, name: name, ino: d.inodes.of(d.c, name)}
 		f.fileAttr(&out.Attr)
 		return d.NewInode(ctx, f, fs.StableAttr{Mode: syscall.S_IFREG, Ino: out.Ino}), 0
 	}
@@ -253,7 +266,7 @@ func (d *dirNode) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 }
 
 func (d *dirNode) child(ctx context.Context, c *freezer.Cgroup, out *fuse.EntryOut) *fs.Inode {
-	child := &dirNode{h: d.h, c: c, inodes: d.inodes}
+	child := &dirNode{h: d.h, c: c, inodes: d.inodes, ino: d.inodes.of(c, "")}
 	child.dirAttr(&out.Attr)
 	return d.NewInode(ctx, child, fs.StableAttr{Mode: syscall.S_IFDIR, Ino: out.Ino})
 }
@@ -289,12 +302,19 @@ func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 	return d.child(ctx, c, out), 0
 }
 
-// Rmdir implements fs.NodeRmdirer: the cgroup goes.
+// Rmdir implements fs.NodeRmdirer: the cgroup goes, and its inode
+// numbers with it.
 func (d *dirNode) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if !current(d.h, d.c) {
 		return syscall.ENOENT
 	}
-	return errnoOf(d.h.Rmdir(path.Join(d.c.Path(), name)))
+	p := path.Join(d.c.Path(), name)
+	c, _ := d.h.Lookup(p)
+	if err := d.h.Rmdir(p); err != nil {
+		return errnoOf(err)
+	}
+	d.inodes.forget(c)
+	return 0
 }
 
 // What a cgroupfs refuses, with the errnos Linux 6.18 gives: its files
@@ -331,10 +351,10 @@ func (d *dirNode) Rename(ctx context.Context, name string, newParent fs.InodeEmb
 // fileNode is a control file of a cgroup.
 type fileNode struct {
 	fs.Inode
-	h      *freezer.Hierarchy
-	c      *freezer.Cgroup
-	name   string
-	inodes *inodes
+	h    *freezer.Hierarchy
+	c    *freezer.Cgroup
+	name string
+	ino  uint64
 }
 
 var (
@@ -351,7 +371,7 @@ var (
 func (f *fileNode) fileAttr(out *fuse.Attr) {
 	out.Mode = syscall.S_IFREG | 0o644
 	out.Nlink = 1
-	out.Ino = f.inodes.of(f.c, f.name)
+	out.Ino = f.ino
 }
 
 // Getattr implements fs.NodeGetattrer.

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -189,18 +188,10 @@ func groupName(suffix string) string {
 // /proc/self/mountinfo: for v1 the cgroup mount with the freezer controller,
 // for v2 the cgroup2 mount.
 func kernelMount(v freezer.Version) (string, error) {
-	mounts, err := mountinfo.Read()
-	if err != nil {
-		return "", err
+	if v == freezer.V1 {
+		return mountinfo.Cgroup("freezer")
 	}
-	for _, m := range mounts {
-		switch {
-		case v == freezer.V2 && m.FSType == "cgroup2",
-			v == freezer.V1 && m.FSType == "cgroup" && slices.Contains(m.SuperOptions, "freezer"):
-			return m.Point, nil
-		}
-	}
-	return "", fmt.Errorf("no %s freezer hierarchy is mounted", v)
+	return mountinfo.Cgroup("")
 }
 
 // kernelHalf prepares the kernel's half: v's real hierarchy, and three real

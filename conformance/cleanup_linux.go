@@ -21,21 +21,10 @@ import (
 // findMount finds the mount point of the hierarchy of version v: for v1 a
 // cgroup mount with the freezer controller, for v2 a cgroup2 mount.
 func findMount(v freezer.Version) (string, error) {
-	mounts, err := mountinfo.Read()
-	if err != nil {
-		return "", err
-	}
-	for _, m := range mounts {
-		switch {
-		case v == freezer.V2 && m.FSType == "cgroup2",
-			v == freezer.V1 && m.FSType == "cgroup" && slices.Contains(m.SuperOptions, "freezer"):
-			return m.Point, nil
-		}
-	}
 	if v == freezer.V1 {
-		return "", errors.New("no cgroup v1 freezer hierarchy is mounted")
+		return mountinfo.Cgroup("freezer")
 	}
-	return "", errors.New("no cgroup2 hierarchy is mounted")
+	return mountinfo.Cgroup("")
 }
 
 // prepare finds the mount point of version v's hierarchy and sweeps it.

@@ -4,7 +4,10 @@
 package mountinfo
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -38,6 +41,26 @@ func Parse(text string) []Mount {
 		out = append(out, Mount{unescape(fields[4]), tail[0], tail[1], strings.Split(tail[2], ",")})
 	}
 	return out
+}
+
+// Cgroup finds the mount point of a cgroup hierarchy: the cgroup2 one if
+// controller is "", else the v1 one that holds that controller ("freezer").
+func Cgroup(controller string) (string, error) {
+	mounts, err := Read()
+	if err != nil {
+		return "", err
+	}
+	for _, m := range mounts {
+		switch {
+		case controller == "" && m.FSType == "cgroup2",
+			controller != "" && m.FSType == "cgroup" && slices.Contains(m.SuperOptions, controller):
+			return m.Point, nil
+		}
+	}
+	if controller == "" {
+		return "", errors.New("no cgroup2 hierarchy is mounted")
+	}
+	return "", fmt.Errorf("no cgroup v1 %s hierarchy is mounted", controller)
 }
 
 // unescape undoes mountinfo's octal escapes (\040 for a space).

@@ -11,7 +11,7 @@
 // is opened with direct I/O, so that every read sees the state of the moment,
 // and an O_TRUNC open is taken and ignored.
 //
-// Each cgroup and file keeps its inode number for as long as the mount
+// Each cgroup and file keeps its inode number for as long as the cgroup
 // lasts, and a descriptor stays with the cgroup it was opened in: once that
 // cgroup is removed, reads and writes through it fail with ENODEV, as on a
 // cgroupfs, even if a new cgroup of the same name has been made. What a

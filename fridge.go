@@ -39,6 +39,17 @@ func (t *Task) TryToFreeze() bool {
 // with a freeze request freezes before it runs. The task's locks are held
 // throughout, except while it is parked: the parks return with them taken
 // again, so a thawed task makes its next check without taking them twice.
+//
+// A task parks in the refrigerator one small frame below this one. The
+// signals are taken out of line (takeSignalLocked), and the logging and
+// tracing of the refrigerator only when they are on, so that the park
+// reaches as little stack as it can: with 100,000 tasks every cache line of
+// stack between a task's loop and its park is touched cold once per task at
+// the freeze and again at the thaw (see the README's "Where the time goes").
+// The frames also fit the goroutine's first stack: otherwise every freeze
+// after a garbage collection has shrunk the stacks of the busy tasks would
+// copy each one to a larger stack on its way in, which made freezing 1,000
+// busy tasks take twice as long as the hand-written gate.
 func (t *Task) safePoint() (froze bool) {
 	t.ownLock()
 	for {
@@ -48,49 +59,63 @@ func (t *Task) safePoint() (froze bool) {
 			// Already frozen: a releaser (Continue, Untrace, Kill of a
 			// stopped task, the end of a vfork) moved the task straight into
 			// the refrigerator. Otherwise the task honours its own request.
-			via := "released"
-			if !t.frozen {
-				t.frozen, via = true, "request"
+			request := !t.frozen
+			if request {
+				t.frozen = true
 				t.pending.And(^pendFreeze)
 				t.recalcLocked()
 			}
-			t.refrigeratorLocked(via)
+			if t.h.log != nil || trace.IsEnabled() {
+				t.observedRefrigeratorLocked(request)
+			} else {
+				t.refrigeratorLocked()
+			}
 			froze = true
 		case t.stopped || t.trapped:
 			t.parkWhileLocked(func() bool { return t.stopped || t.trapped })
-		case p&pendKill != 0:
-			// The task dies: runtime.Goexit runs its deferred calls, which
-			// take no more signals, but may still be frozen where the
-			// freezer outranks a kill (the patch, v1).
-			t.killed = true
-			if t.h.rules.killFrozen {
-				t.pending.Store(0)
-			} else {
-				t.pending.And(pendFreeze)
-			}
-			if t.h.log != nil {
-				t.logSignalLocked("kill", "")
-			}
-			t.ownUnlock()
-			runtime.Goexit()
-		case p&pendTrap != 0:
-			t.pending.And(^pendTrap)
-			t.trapped = true
-			t.recalcLocked()
-			if t.h.log != nil {
-				t.logSignalLocked("stop", "t")
-			}
-		case p&pendStop != 0:
-			t.pending.And(^pendStop)
-			t.stopped = true
-			t.recalcLocked()
-			if t.h.log != nil {
-				t.logSignalLocked("stop", "T")
-			}
+		case p&(pendKill|pendTrap|pendStop) != 0:
+			t.takeSignalLocked(p)
 		default:
 			t.ownUnlock()
 			t.h.fz.settle() // a release from a stop may have moved a counter
 			return froze
+		}
+	}
+}
+
+// takeSignalLocked takes the signal of p that goes first: a kill, then a
+// ptrace trap, then a stop. A killed task does not return: runtime.Goexit
+// runs its deferred calls, which take no more signals, but may still be
+// frozen where the freezer outranks a kill (the patch, v1).
+//
+//go:noinline
+func (t *Task) takeSignalLocked(p uint32) {
+	switch {
+	case p&pendKill != 0:
+		t.killed = true
+		if t.h.rules.killFrozen {
+			t.pending.Store(0)
+		} else {
+			t.pending.And(pendFreeze)
+		}
+		if t.h.log != nil {
+			t.logSignalLocked("kill", "")
+		}
+		t.ownUnlock()
+		runtime.Goexit()
+	case p&pendTrap != 0:
+		t.pending.And(^pendTrap)
+		t.trapped = true
+		t.recalcLocked()
+		if t.h.log != nil {
+			t.logSignalLocked("stop", "t")
+		}
+	default:
+		t.pending.And(^pendStop)
+		t.stopped = true
+		t.recalcLocked()
+		if t.h.log != nil {
+			t.logSignalLocked("stop", "T")
 		}
 	}
 }
@@ -105,31 +130,20 @@ func (t *Task) signalFirstLocked(p uint32) bool {
 	return p&(pendKill|pendTrap) != 0 && t.h.rules.signalsFirst
 }
 
-// refrigeratorLocked parks a task whose PF_FROZEN is set until thaw clears it. The
-// task holds no lock while parked and waits on a channel, so testing/synctest
-// sees it as durably blocked: its cgroup's thaw broadcast, which a thaw closes
-// once for every task, as a hand-written pause gate closes its one channel.
-// The time spent here is a runtime/trace region, visible in go tool trace.
+// refrigeratorLocked parks a task whose PF_FROZEN is set until thaw clears it:
+// the kernel's refrigerator. The caller holds the task's locks and has set
+// PF_FROZEN; the locks are dropped while the task is parked and held again
+// when it returns. The task waits on a channel, so testing/synctest sees it as
+// durably blocked: its cgroup's thaw broadcast, which a thaw closes once for
+// every task, as a hand-written pause gate closes its one channel.
 //
-// The logging and tracing are out of line (see enterRefrigeratorLocked) so that the
-// frames of a parked task fit the goroutine's first stack: otherwise every
-// freeze after a garbage collection has shrunk the stacks of the busy tasks
-// would copy each one to a larger stack on its way in, which made freezing
-// 1,000 busy tasks take twice as long as the hand-written gate.
-//
-// The caller holds the task's locks and has set PF_FROZEN; the locks are
-// dropped while the task is parked and held again when it returns. The thaw
-// broadcast is read under the same locks as the PF_FROZEN it waits to see
+// The broadcast is read under the same locks as the PF_FROZEN it waits to see
 // cleared: a thaw clears the flag after that and closes the broadcast after
 // clearing, so the channel read, or the one that replaced it, is closed once
 // the task may go. The broadcast is that of the task's cgroup at the time:
 // where a frozen task may move (v1, v2), the move closes the broadcast of the
-// cgroup it leaves (kick), and the task looks again. via says how the
-// task got here: its own "request", or "released" from a stop, a traced stop
-// or a vfork wait.
-func (t *Task) refrigeratorLocked(via string) {
-	cg := t.cgroup
-	region := t.enterRefrigeratorLocked(cg, via)
+// cgroup it leaves (kick), and the task looks again.
+func (t *Task) refrigeratorLocked() {
 	for t.frozen {
 		ch := t.cgroup.thawChan() // a new one if woken by an earlier broadcast
 		t.ownUnlock()
@@ -138,18 +152,27 @@ func (t *Task) refrigeratorLocked(via string) {
 		<-ch
 		t.ownLock()
 	}
-	t.leaveRefrigeratorLocked(cg, region)
 }
 
-// enterRefrigeratorLocked logs the task's entry into the refrigerator and
-// opens its trace region. The record is written with the task's locks
-// dropped, as it was before the refrigerator kept them: a logger that panics
-// here unwinds a task that holds no lock, so the task still exits. A thaw
-// meanwhile is seen by the caller's check of PF_FROZEN.
+// observedRefrigeratorLocked is the refrigerator as a task enters it when the
+// hierarchy logs or a runtime/trace runs: with a debug record on the way in
+// and out, and a trace region ("freezer.refrigerator") around the stay,
+// visible in go tool trace. request says how the task got here: by its own
+// freeze request, or released from a stop, a traced stop or a vfork wait. The
+// records are written with the task's locks dropped, as they were before the
+// refrigerator kept them: a logger that panics unwinds a task that holds no
+// lock, so the task still exits. A thaw meanwhile is seen by
+// refrigeratorLocked's check of PF_FROZEN, and safePoint looks at the task
+// afresh once it has its locks back.
 //
 //go:noinline
-func (t *Task) enterRefrigeratorLocked(cg *Cgroup, via string) *trace.Region {
+func (t *Task) observedRefrigeratorLocked(request bool) {
+	cg := t.cgroup
 	if t.h.log != nil {
+		via := "released"
+		if request {
+			via = "request"
+		}
 		t.unlock()
 		t.h.debug("refrigerator enter", slog.Int("pid", t.pid), slog.String("cgroup", cg.path), slog.String("via", via))
 		t.lock()
@@ -158,15 +181,7 @@ func (t *Task) enterRefrigeratorLocked(cg *Cgroup, via string) *trace.Region {
 	if trace.IsEnabled() {
 		trace.Logf(context.Background(), "freezer", "pid %d cgroup %s", t.pid, cg.path)
 	}
-	return region
-}
-
-// leaveRefrigeratorLocked closes the trace region and logs the task's exit,
-// with the task's locks dropped for the reason given above; safePoint looks
-// at the task afresh once it has them back.
-//
-//go:noinline
-func (t *Task) leaveRefrigeratorLocked(cg *Cgroup, region *trace.Region) {
+	t.refrigeratorLocked()
 	region.End()
 	if t.h.log != nil {
 		t.unlock()
@@ -178,7 +193,7 @@ func (t *Task) leaveRefrigeratorLocked(cg *Cgroup, region *trace.Region) {
 
 // logSignalLocked logs a signal the task takes at a safe point: a kill, or a
 // stop with its /proc letter. It is out of line for the reason given at
-// refrigeratorLocked.
+// safePoint.
 //
 //go:noinline
 func (t *Task) logSignalLocked(msg, stat string) {

@@ -7,7 +7,8 @@ package freezer_test
 //
 // The baselines are what a user would write instead of this library: a bare
 // atomic.Bool load at a safe point, and the leanest pause gate we could
-// write (see gate). Benchmarks run without lock checks: they measure the
+// write (see gate). A second baseline, the per-task gate, is that gate with a
+// flag per worker: it shows what a freeze request per task costs by itself. Benchmarks run without lock checks: they measure the
 // library as a program would use it. The freeze and thaw benchmarks come
 // warm (two untimed cycles first, as a long-running program sees them) and
 // cold (the first cycles after the tasks start: the ...Cold benchmarks).
@@ -145,12 +146,44 @@ func BenchmarkFreezeBusyColdBaseline(b *testing.B) { benchBusyGate(b, 0) }
 func benchBusyGate(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
-			benchGate(b, n, warm, func(g *gate, stop <-chan struct{}) {
+			benchGate(b, n, warm, false, func(g *gate, _ *gateWorker, stop <-chan struct{}) {
 				for i := 1; ; i++ {
 					g.checkpoint()
 					if i%64 == 0 {
 						select {
 						case <-stop: // the benchmark is over
+							return
+						default:
+						}
+						runtime.Gosched()
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkFreezeBusyBaselinePerTask and BenchmarkFreezeBusyColdBaselinePerTask
+// are a second baseline, which teaches where the library's extra time goes
+// (see the README's "Where the time goes"): the lean gate, but built as the
+// library must be, with a freeze request per task. Each worker reads a flag
+// of its own, in a 128-byte struct of its own as a Task is, and the pause
+// and the resume set and clear the flags in a walk, each under the worker's
+// mutex, as Freeze and Thaw do. Nothing else differs from the lean gate.
+func BenchmarkFreezeBusyBaselinePerTask(b *testing.B)     { benchBusyGatePerTask(b, warmup) }
+func BenchmarkFreezeBusyColdBaselinePerTask(b *testing.B) { benchBusyGatePerTask(b, 0) }
+
+func benchBusyGatePerTask(b *testing.B, warm int) {
+	for _, n := range taskCounts {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			benchGate(b, n, warm, true, func(g *gate, w *gateWorker, stop <-chan struct{}) {
+				for i := 1; ; i++ {
+					if w.paused.Load() {
+						g.park()
+					}
+					if i%64 == 0 {
+						select {
+						case <-stop:
 							return
 						default:
 						}
@@ -198,7 +231,7 @@ func benchSleepingGate(b *testing.B, warm int) {
 	for _, n := range taskCounts {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
 			never := make(chan struct{})
-			benchGate(b, n, warm, func(g *gate, stop <-chan struct{}) {
+			benchGate(b, n, warm, false, func(g *gate, _ *gateWorker, stop <-chan struct{}) {
 				for {
 					select {
 					case <-never:
@@ -304,7 +337,9 @@ func measure(b *testing.B, warm int, cycle func(*latency)) {
 // last one in closes the pauser's done channel) and does a plain receive on
 // one resume channel, which the thaw closes. Sleeping workers also select on
 // a pause channel, which the pause closes. The resumed countdown is the
-// benchmark's instrument, as the library tasks' resumed callback is.
+// benchmark's instrument, as the library tasks' resumed callback is. The
+// per-task gate (BenchmarkFreezeBusyBaselinePerTask) replaces the one flag by
+// a gateWorker per worker.
 type gate struct {
 	paused  atomic.Bool
 	n       int64
@@ -316,11 +351,17 @@ type gate struct {
 	resumed *countdown
 }
 
-// checkpoint parks the worker while the gate is paused.
+// checkpoint parks the worker while the gate is paused. It is inlined, so a
+// worker parks in park, one frame below its loop, as the library's task
+// parks one frame below safePoint.
 func (g *gate) checkpoint() {
-	if !g.paused.Load() {
-		return
+	if g.paused.Load() {
+		g.park()
 	}
+}
+
+// park counts the worker in and waits for the resume.
+func (g *gate) park() {
 	g.mu.Lock()
 	resume, resumed := g.resume, g.resumed
 	if g.parked.Add(1) == g.n {
@@ -331,19 +372,50 @@ func (g *gate) checkpoint() {
 	resumed.Add()
 }
 
-func benchGate(b *testing.B, n, warm int, worker func(g *gate, stop <-chan struct{})) {
+// gateWorker is a worker's own state in the per-task gate: its pause flag,
+// set and cleared under its mutex, padded to the 128 bytes of a Task.
+type gateWorker struct {
+	paused atomic.Bool
+	mu     sync.Mutex
+	_      [116]byte
+}
+
+// benchGate runs n workers on a gate and measures b.N pause/resume cycles.
+// With perTask, each worker has a gateWorker, and the pause and the resume
+// walk them instead of setting the gate's one flag.
+func benchGate(b *testing.B, n, warm int, perTask bool, worker func(g *gate, w *gateWorker, stop <-chan struct{})) {
 	g := &gate{n: int64(n)}
+	var workers []*gateWorker
+	if perTask {
+		workers = make([]*gateWorker, n)
+	}
+	setPaused := func(v bool) {
+		if !perTask {
+			g.paused.Store(v)
+			return
+		}
+		for _, w := range workers {
+			w.mu.Lock()
+			w.paused.Store(v)
+			w.mu.Unlock()
+		}
+	}
 	pause := make(chan struct{})
 	g.pause.Store(&pause)
 	stop := make(chan struct{})
 	begin := make(chan struct{}) // as in benchLibrary
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
+		var w *gateWorker
+		if perTask {
+			w = &gateWorker{}
+			workers[i] = w
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-begin
-			worker(g, stop)
+			worker(g, w, stop)
 		}()
 	}
 	runtime.GC() // as in benchLibrary
@@ -359,7 +431,7 @@ func benchGate(b *testing.B, n, warm int, worker func(g *gate, stop <-chan struc
 		g.parked.Store(0)
 		all, resumed := g.all, g.resumed
 		g.mu.Unlock()
-		g.paused.Store(true)
+		setPaused(true)
 		close(*g.pause.Load())
 		<-all
 		l.freeze += time.Since(start)
@@ -367,7 +439,7 @@ func benchGate(b *testing.B, n, warm int, worker func(g *gate, stop <-chan struc
 		next := make(chan struct{})
 		g.pause.Store(&next)
 		g.mu.Lock()
-		g.paused.Store(false)
+		setPaused(false)
 		close(g.resume)
 		g.mu.Unlock()
 		<-resumed.done

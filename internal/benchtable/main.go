@@ -8,8 +8,10 @@
 //
 // A benchmark's baseline is the benchmark of the same name with "Baseline"
 // after its top-level name: BenchmarkFreezeBusyBaseline/tasks=10000 for
-// BenchmarkFreezeBusy/tasks=10000. Lines that are not benchmark results are
-// ignored, so the output of several runs may be concatenated.
+// BenchmarkFreezeBusy/tasks=10000. A second baseline adds a suffix after
+// "Baseline" (BenchmarkFreezeBusyBaselinePerTask): it gets a row of its own
+// under the library's, with no target. Lines that are not benchmark results
+// are ignored, so the output of several runs may be concatenated.
 package main
 
 import (
@@ -119,6 +121,14 @@ func isVersion(top string) bool {
 	return false
 }
 
+// secondBaselines are the baselines that teach rather than set a target,
+// by the suffix after "Baseline" in their names, with the label of their
+// rows. The per-task gate is the lean gate built with a flag per worker, set
+// in a walk, as the library's freeze requests are.
+var secondBaselines = []struct{ suffix, label string }{
+	{"PerTask", "per-task gate"},
+}
+
 // target is one of DESIGN.md's performance targets, as a test on a row.
 type target struct {
 	text string
@@ -186,7 +196,7 @@ func write(w io.Writer, res results) {
 	names := make([]string, 0, len(res))
 	for name := range res {
 		top, _, _ := strings.Cut(name, "/")
-		if !strings.HasSuffix(top, "Baseline") {
+		if !strings.Contains(top, "Baseline") {
 			names = append(names, name)
 		}
 	}
@@ -222,6 +232,17 @@ func write(w io.Writer, res results) {
 				}
 			}
 			fmt.Fprintln(w, "| "+strings.Join(row, " | ")+" |")
+			top, sub, hasSub := strings.Cut(baselineOf(name), "/")
+			for _, sb := range secondBaselines {
+				alt := top + sb.suffix
+				if hasSub {
+					alt += "/" + sub
+				}
+				if v, ok := median(res[alt][u]); ok && v != 0 {
+					fmt.Fprintf(w, "| %s vs %s | %s | %d | %s | %s | %.2f× |  |  |\n",
+						strings.TrimPrefix(name, "Benchmark"), sb.label, u, len(res[alt][u]), format(lib, u), format(v, u), lib/v)
+				}
+			}
 		}
 	}
 	for _, s := range scalings {

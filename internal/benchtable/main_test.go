@@ -135,6 +135,33 @@ BenchmarkLockCheckBaseline/parallel-2 	90000000	 7.0 ns/op
 	}
 }
 
+// A second baseline gets a row under the library's, with its ratio and no
+// target, and no row of its own.
+func TestWriteSecondBaseline(t *testing.T) {
+	const in = `BenchmarkFreezeBusyCold/tasks=10000-2 	5	 12000000 freeze-ns/op	 10000000 thaw-ns/op
+BenchmarkFreezeBusyColdBaseline/tasks=10000-2 	5	 10000000 freeze-ns/op	 10000000 thaw-ns/op
+BenchmarkFreezeBusyColdBaselinePerTask/tasks=10000-2 	5	 12500000 freeze-ns/op	 11000000 thaw-ns/op
+`
+	res, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	write(&b, res)
+	for _, want := range []string{
+		"| FreezeBusyCold/tasks=10000 | freeze-ns/op | 1 | 12.00 ms | 10.00 ms | 1.20× | ≤ 1× | **no** |\n" +
+			"| FreezeBusyCold/tasks=10000 vs per-task gate | freeze-ns/op | 1 | 12.00 ms | 12.50 ms | 0.96× |  |  |\n",
+		"| FreezeBusyCold/tasks=10000 vs per-task gate | thaw-ns/op | 1 | 10.00 ms | 11.00 ms | 0.91× |  |  |\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no rows %q in:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "| FreezeBusyColdBaselinePerTask") {
+		t.Errorf("the second baseline has a row of its own:\n%s", b.String())
+	}
+}
+
 // The v1 and v2 freezers' rows are compared with the patch's figures of the
 // same run, against issue 10's 1.1×.
 func TestWriteVersionTargets(t *testing.T) {

@@ -15,8 +15,12 @@ package freezer_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -286,27 +290,24 @@ func benchLibrary(b *testing.B, n, warm int, fn func(t *freezer.Task, resumed fu
 	close(begin)
 	<-running.done
 	ctx := context.Background()
-	cycle := func(l *latency) {
-		start := time.Now()
+	var down *countdown
+	measure(b, warm, func() {
 		if err := c.Freeze(); err != nil {
 			b.Fatal(err)
 		}
 		if err := c.WaitFrozen(ctx); err != nil {
 			b.Fatal(err)
 		}
-		l.freeze += time.Since(start)
 		// Every task is frozen: a task that calls resumed from now on has
 		// run after the thaw.
-		down := newCountdown(n)
+		down = newCountdown(n)
 		cd.Store(down)
-		start = time.Now()
+	}, func() {
 		if err := c.Thaw(); err != nil {
 			b.Fatal(err)
 		}
 		<-down.done
-		l.thaw += time.Since(start)
-	}
-	measure(b, warm, cycle)
+	})
 }
 
 // warmup is the number of untimed cycles before the timed ones of a warm
@@ -316,19 +317,51 @@ func benchLibrary(b *testing.B, n, warm int, fn func(t *freezer.Task, resumed fu
 // its workers once, soon after it starts them, would see it.
 const warmup = 2
 
-// measure runs warm untimed cycles and then b.N timed ones, and reports
-// their mean latencies.
-func measure(b *testing.B, warm int, cycle func(*latency)) {
+// measure runs warm untimed cycles of freeze then thaw, then b.N timed
+// ones, and reports their mean latencies. With -phaseprofile, each timed
+// phase is CPU-profiled on its own.
+func measure(b *testing.B, warm int, freeze, thaw func()) {
 	for i := 0; i < warm; i++ {
-		cycle(&latency{})
+		freeze()
+		thaw()
 	}
 	var l latency
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cycle(&l)
+		l.freeze += timePhase(b, "freeze", freeze)
+		l.thaw += timePhase(b, "thaw", thaw)
 	}
 	b.StopTimer()
 	l.report(b)
+}
+
+// phaseProfile is the directory where timePhase writes a CPU profile of
+// every timed freeze and thaw, apart from the rest of the benchmark: the
+// README's "Where the time goes" reads them with go tool pprof. It cannot be
+// combined with -cpuprofile.
+var phaseProfile = flag.String("phaseprofile", "", "write a CPU profile of each timed freeze and thaw phase into this `dir`")
+
+// timePhase runs fn and returns how long it took.
+func timePhase(b *testing.B, phase string, fn func()) time.Duration {
+	if *phaseProfile != "" {
+		name := strings.NewReplacer("/", "_", "=", "").Replace(b.Name())
+		f, err := os.CreateTemp(*phaseProfile, fmt.Sprintf("%s-%s-*.prof", name, phase))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}()
+	}
+	start := time.Now()
+	fn()
+	return time.Since(start)
 }
 
 // gate is the leanest pause gate we could write, what a careful user would
@@ -424,18 +457,18 @@ func benchGate(b *testing.B, n, warm int, perTask bool, worker func(g *gate, w *
 		close(stop)
 		wg.Wait()
 	}()
-	measure(b, warm, func(l *latency) {
-		start := time.Now()
+	var resumed *countdown
+	measure(b, warm, func() {
 		g.mu.Lock()
 		g.all, g.resume, g.resumed = make(chan struct{}), make(chan struct{}), newCountdown(n)
 		g.parked.Store(0)
-		all, resumed := g.all, g.resumed
+		all := g.all
+		resumed = g.resumed
 		g.mu.Unlock()
 		setPaused(true)
 		close(*g.pause.Load())
 		<-all
-		l.freeze += time.Since(start)
-		start = time.Now()
+	}, func() {
 		next := make(chan struct{})
 		g.pause.Store(&next)
 		g.mu.Lock()
@@ -443,7 +476,6 @@ func benchGate(b *testing.B, n, warm int, perTask bool, worker func(g *gate, w *
 		close(g.resume)
 		g.mu.Unlock()
 		<-resumed.done
-		l.thaw += time.Since(start)
 	})
 }
 

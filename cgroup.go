@@ -223,6 +223,14 @@ type Cgroup struct {
 	css    []any           // per subsystem, in h.subsys order; fixed at creation
 	files  map[string]File // full name to file; fixed at creation
 
+	// freezer is the part of the version's freezer state (css[0]) that the
+	// generic freezer keeps alike for every version, fixed at creation. A
+	// parking task bumps the counters straight through it: reached through
+	// the version and its css, the bump began with a load of the counters'
+	// cache line (a nil check) before its write, two transfers of a line
+	// that parking tasks on the other cores write too.
+	freezer *freezerBase
+
 	children map[string]*Cgroup // under cgroup_mutex
 	removed  atomic.Bool        // set under cgroup_mutex and css_set_lock
 
@@ -268,6 +276,7 @@ func (h *Hierarchy) newCgroup(parent *Cgroup, name string) (*Cgroup, error) {
 		}
 		c.css[i] = css
 	}
+	c.freezer = c.css[0].(interface{ common() *freezerBase }).common()
 	c.files = make(map[string]File)
 	for _, name := range h.rules.taskFiles {
 		c.files[name] = File{Name: name, Read: readTasks, Write: writeTasks}
@@ -473,7 +482,7 @@ func (c *Cgroup) linkLocked(t *Task) {
 	if t.counted {
 		d++
 	}
-	c.h.fz.base(c).counts.Add(d)
+	c.freezer.counts.Add(d)
 }
 
 func (c *Cgroup) unlinkLocked(t *Task) {

@@ -168,8 +168,6 @@ func (f *cgroup2Freezer) migrateLocked(dst, src *Cgroup, t *Task) chan struct{} 
 	return intr
 }
 
-func (*cgroup2Freezer) base(c *Cgroup) *freezerBase { return &c2css(c).freezerBase }
-
 // counted is v2's frozen test for nr_frozen_tasks: the task is in the
 // freezer trap, in a group stop or a ptrace stop, or a vfork parent waiting
 // for its child (each calls cgroup_enter_frozen), whether or not a freeze

@@ -72,8 +72,6 @@ func (*freezerSubsys) Name() string { return "freezer" }
 // css returns c's freezer state. The freezer is always h.subsys[0].
 func css(c *Cgroup) *freezerCSS { return c.css[0].(*freezerCSS) }
 
-func (*freezerSubsys) base(c *Cgroup) *freezerBase { return &css(c).freezerBase }
-
 // counted is the patch's test: the task is frozen enough.
 func (*freezerSubsys) counted(t *Task) bool { return t.frozenEnoughLocked() }
 

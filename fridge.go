@@ -336,6 +336,10 @@ type freezerBase struct {
 	gen atomic.Uint64
 }
 
+// common returns b: each version's per-cgroup state embeds a freezerBase, and
+// newCgroup finds it through this method.
+func (b *freezerBase) common() *freezerBase { return b }
+
 const oneTask = 1 << 32
 
 // allCounted reports whether every task of the cgroup is counted: the
@@ -350,8 +354,7 @@ func (b *freezerBase) allCounted() bool {
 // have become counted, or stopped being: the only event a freezing cgroup
 // waits for.
 func (c *Cgroup) account(d uint64) {
-	b := c.h.fz.base(c)
-	n := b.counts.Add(d)
+	n := c.freezer.counts.Add(d)
 	o := n - d
 	if all, was := n>>32 == n&(oneTask-1), o>>32 == o&(oneTask-1); all || was {
 		c.h.fz.crossed(c)

@@ -164,8 +164,6 @@ func (f *legacyFreezer) Attach(dst, src *Cgroup, t *Task) {
 // freezer_mutex (Attach).
 func (*legacyFreezer) migrateLocked(*Cgroup, *Cgroup, *Task) chan struct{} { return nil }
 
-func (*legacyFreezer) base(c *Cgroup) *freezerBase { return &lcss(c).freezerBase }
-
 // counted is the negation of update_if_frozen's test for a task that keeps
 // its cgroup from FROZEN: freezing(t) && !frozen(t). freezing(t) is a
 // property of the task's cgroup since 3.3 (cgroup_freezing), so in a

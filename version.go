@@ -74,11 +74,6 @@ func (h *Hierarchy) Version() Version { return h.version }
 type versionFreezer interface {
 	Subsystem
 
-	// base returns the part of c's freezer state that the generic freezer
-	// keeps for every version: the task counters and FreezeContext's
-	// generation.
-	base(c *Cgroup) *freezerBase
-
 	// counted is the version's per-task test behind the counters: whether t
 	// no longer keeps its cgroup from being frozen. The caller holds t's
 	// locks.
@@ -296,7 +291,7 @@ func (c *Cgroup) FreezeContext(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gen := c.h.fz.base(c).gen.Load()
+	gen := c.freezer.gen.Load()
 	if err := c.Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {
 		return err
 	}
@@ -311,7 +306,7 @@ func (c *Cgroup) FreezeContext(ctx context.Context) error {
 			done()
 			return nil
 		}
-		if g := c.h.fz.base(c).gen.Load(); g != gen {
+		if g := c.freezer.gen.Load(); g != gen {
 			gen = g
 			done()
 			if err := c.Freeze(); err != nil && !errors.Is(err, syscall.EBUSY) {

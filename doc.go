@@ -169,7 +169,8 @@ fridge.go and task.go):
     [Task.Fork] and the other methods [Task] lists as its own.
   - try_to_freeze: [Task.TryToFreeze]; its slow path, where signals are
     taken too (get_signal_to_deliver), is Task.safePoint.
-  - refrigerator: Task.refrigeratorLocked; a runtime/trace region when a trace runs.
+  - refrigerator: Task.refrigeratorLocked; a runtime/trace region when a
+    trace runs.
   - freeze_task: Task.freezeTask; fake_signal_wake_up: Task.raisePendingLocked
     and the close that follows it in freezeTask; signal_wake_up:
     Task.setPendingLocked; wake_up_process: Task.wakeLocked.

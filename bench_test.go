@@ -15,12 +15,8 @@ package freezer_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"runtime"
-	"runtime/pprof"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -318,8 +314,7 @@ func benchLibrary(b *testing.B, n, warm int, fn func(t *freezer.Task, resumed fu
 const warmup = 2
 
 // measure runs warm untimed cycles of freeze then thaw, then b.N timed
-// ones, and reports their mean latencies. With -phaseprofile, each timed
-// phase is CPU-profiled on its own.
+// ones, and reports their mean latencies.
 func measure(b *testing.B, warm int, freeze, thaw func()) {
 	for i := 0; i < warm; i++ {
 		freeze()
@@ -328,40 +323,15 @@ func measure(b *testing.B, warm int, freeze, thaw func()) {
 	var l latency
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		l.freeze += timePhase(b, "freeze", freeze)
-		l.thaw += timePhase(b, "thaw", thaw)
+		start := time.Now()
+		freeze()
+		l.freeze += time.Since(start)
+		start = time.Now()
+		thaw()
+		l.thaw += time.Since(start)
 	}
 	b.StopTimer()
 	l.report(b)
-}
-
-// phaseProfile is the directory where timePhase writes a CPU profile of
-// every timed freeze and thaw, apart from the rest of the benchmark: the
-// README's "Where the time goes" reads them with go tool pprof. It cannot be
-// combined with -cpuprofile.
-var phaseProfile = flag.String("phaseprofile", "", "write a CPU profile of each timed freeze and thaw phase into this `dir`")
-
-// timePhase runs fn and returns how long it took.
-func timePhase(b *testing.B, phase string, fn func()) time.Duration {
-	if *phaseProfile != "" {
-		name := strings.NewReplacer("/", "_", "=", "").Replace(b.Name())
-		f, err := os.CreateTemp(*phaseProfile, fmt.Sprintf("%s-%s-*.prof", name, phase))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			if err := f.Close(); err != nil {
-				b.Fatal(err)
-			}
-		}()
-	}
-	start := time.Now()
-	fn()
-	return time.Since(start)
 }
 
 // gate is the leanest pause gate we could write, what a careful user would

@@ -3,8 +3,10 @@
 # every benchmark at every size in a process of its own, so that none pays
 # for the heap or the stacks another left behind, and the library and its
 # baselines take turns, round after round, so that a machine that drifts
-# drifts under both alike. It prints go test's result lines; pipe them,
-# with the micro benchmarks', into go run ./internal/benchtable.
+# drifts under both alike. The memory benchmark runs 5 times a round: its
+# figure is its last run's, once the heap has grown. It prints go test's
+# result lines; pipe them, with the micro benchmarks', into
+# go run ./internal/benchtable.
 #
 #	sh internal/benchtable/latency.sh [rounds] > latency.txt
 set -e
@@ -20,6 +22,6 @@ for r in $(seq "$rounds"); do
 			"$bin" -test.run '^$' -test.bench "^Benchmark$b\$/^tasks=$n\$" -test.benchtime 10x | grep '^Benchmark'
 		done
 	done
-	"$bin" -test.run '^$' -test.bench '^BenchmarkMemoryPerTask(Baseline)?$' | grep '^Benchmark'
+	"$bin" -test.run '^$' -test.bench '^BenchmarkMemoryPerTask(Baseline)?$' -test.benchtime 5x | grep '^Benchmark'
 done
 rm -r "$(dirname "$bin")"

@@ -1,6 +1,8 @@
 package freezer
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -36,4 +38,70 @@ func TestTaskLayout(t *testing.T) {
 			t.Errorf("Task.%s ends at byte %d, past the first cache line", name, end)
 		}
 	}
+}
+
+// TestTaskListOldestFirst guards the order of a cgroup's task list that the
+// freeze benchmarks depend on (see Cgroup.first): oldest first, a newcomer
+// at the tail whether forked or attached, and the links whole after a task
+// in the middle leaves.
+func TestTaskListOldestFirst(t *testing.T) {
+	h := New(WithLockChecks())
+	defer func() {
+		if err := h.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	a, err := h.Root().Mkdir("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Root().Mkdir("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	never := make(chan struct{})
+	spawn := func(c *Cgroup) *Task {
+		task, err := c.Spawn("w", func(t *Task) { t.Wait(never) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return task
+	}
+	t1, t2, t3 := spawn(a), spawn(a), spawn(a)
+	moved := spawn(b)
+	if err := a.Attach(moved); err != nil {
+		t.Fatal(err)
+	}
+	check := func(want ...*Task) {
+		t.Helper()
+		var got []*Task
+		for task := range a.Tasks() {
+			got = append(got, task)
+		}
+		h.cssSetLock.RLock()
+		last := a.last
+		var back []*Task
+		for task := a.last; task != nil; task = task.prev {
+			back = append([]*Task{task}, back...)
+		}
+		h.cssSetLock.RUnlock()
+		if !slices.Equal(got, want) || !slices.Equal(back, want) || (len(want) > 0 && last != want[len(want)-1]) {
+			t.Errorf("task list %v, backwards %v, want %v", pids(got), pids(back), pids(want))
+		}
+	}
+	check(t1, t2, t3, moved)
+	t2.Kill()
+	<-t2.Done()
+	check(t1, t3, moved)
+	moved.Kill()
+	<-moved.Done()
+	check(t1, t3)
+}
+
+func pids(ts []*Task) []int {
+	out := make([]int, len(ts))
+	for i, t := range ts {
+		out[i] = t.pid
+	}
+	return out
 }

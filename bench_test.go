@@ -8,8 +8,9 @@ package freezer_test
 // The baselines are what a user would write instead of this library: a bare
 // atomic.Bool load at a safe point, and the leanest pause gate we could
 // write (see gate). A second baseline, the per-task gate, is that gate with a
-// flag per worker: it shows what a freeze request per task costs by itself. Benchmarks run without lock checks: they measure the
-// library as a program would use it. The freeze and thaw benchmarks come
+// flag per worker: it shows what a freeze request per task costs by itself.
+// Benchmarks run without lock checks: they measure the library as a program
+// would use it. The freeze and thaw benchmarks come
 // warm (two untimed cycles first, as a long-running program sees them) and
 // cold (the first cycles after the tasks start: the ...Cold benchmarks).
 
@@ -354,9 +355,9 @@ type gate struct {
 	resumed *countdown
 }
 
-// checkpoint parks the worker while the gate is paused. It is inlined, so a
-// worker parks in park, one frame below its loop, as the library's task
-// parks one frame below safePoint.
+// checkpoint parks the worker while the gate is paused. It is inlined, so
+// the worker parks in park, one frame below its loop, as it did before park
+// was split out for the per-task gate.
 func (g *gate) checkpoint() {
 	if g.paused.Load() {
 		g.park()

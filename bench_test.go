@@ -10,9 +10,10 @@ package freezer_test
 // write (see gate). A second baseline, the per-task gate, is that gate with a
 // flag per worker: it shows what a freeze request per task costs by itself.
 // Benchmarks run without lock checks: they measure the library as a program
-// would use it. The freeze and thaw benchmarks come
-// warm (two untimed cycles first, as a long-running program sees them) and
-// cold (the first cycles after the tasks start: the ...Cold benchmarks).
+// would use it. The freeze and thaw benchmarks come warm (two untimed cycles
+// first, as a long-running program sees them) and cold (the first cycles
+// after the tasks start: the ...Cold benchmarks). The README's table runs
+// each in a process of its own (internal/benchtable/latency.sh).
 
 import (
 	"context"

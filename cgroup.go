@@ -224,11 +224,9 @@ type Cgroup struct {
 	files  map[string]File // full name to file; fixed at creation
 
 	// freezer is the part of the version's freezer state (css[0]) that the
-	// generic freezer keeps alike for every version, fixed at creation. A
-	// parking task bumps the counters straight through it: reached through
-	// the version and its css, the bump began with a load of the counters'
-	// cache line (a nil check) before its write, two transfers of a line
-	// that parking tasks on the other cores write too.
+	// generic freezer keeps alike for every version, fixed at creation, so
+	// that a parking task bumps the counters with no call through the
+	// version.
 	freezer *freezerBase
 
 	children map[string]*Cgroup // under cgroup_mutex
@@ -238,8 +236,9 @@ type Cgroup struct {
 	// as the kernel adds a task at the tail of its css_set's list. The order
 	// is not promised to users (Tasks), but it is the order in which the
 	// runtime's FIFO run queue runs busy tasks, so a freeze's walk reaches
-	// each task before its turn to run comes: walked newest first, half of
-	// 100,000 busy tasks ran a round more before they saw their request.
+	// each task before its turn to run comes; walked newest first, the
+	// tasks that ran while the walk went on ran a round more before they
+	// saw their request.
 	first, last *Task
 
 	// populated counts the tasks of the cgroup's subtree (what cgroup.events

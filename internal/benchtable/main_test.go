@@ -76,14 +76,9 @@ func TestMedian(t *testing.T) {
 }
 
 func TestWrite(t *testing.T) {
-	res, err := parse(strings.NewReader(sample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	write(&b, res)
+	out := table(t, sample)
 	rows := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[2:] {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[2:] {
 		cells := strings.Split(line[len("| "):len(line)-len(" |")], " | ")
 		rows[cells[0]+" "+cells[1]] = strings.Join(cells[2:], " | ")
 	}
@@ -103,7 +98,7 @@ func TestWrite(t *testing.T) {
 		"FreezeBusy tasks=100000 ÷ tasks=10000 thaw-ns/op":   " | 10.0× | 12.5× |  | ≤ 12× | yes",
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
-		t.Errorf("table rows (-want +got):\n%s\nwhole table:\n%s", diff, b.String())
+		t.Errorf("table rows (-want +got):\n%s\nwhole table:\n%s", diff, out)
 	}
 }
 
@@ -117,20 +112,15 @@ BenchmarkLockCheck/parallel-2 	90000000	 16.0 ns/op
 BenchmarkLockCheckBaseline/serial-2 	90000000	 13.0 ns/op
 BenchmarkLockCheckBaseline/parallel-2 	90000000	 7.0 ns/op
 `
-	res, err := parse(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	write(&b, res)
+	out := table(t, in)
 	for _, want := range []string{
 		"| CheckedSleepLoop/tasks=3000 | freeze-ns/op | 1 | 30.00 ms | 10.00 ms | 3.00× | ≤ 3× | yes |",
 		"| CheckedSleepLoop/tasks=3000 | thaw-ns/op | 1 | 40.00 ms | 10.00 ms | 4.00× | ≤ 3× | **no** |",
 		"| LockCheck/serial | ns/op | 1 | 30 ns | 13 ns | 2.31× | ≤ 100 ns | yes |",
 		"| LockCheck parallel ÷ serial | ns/op |  | 0.5× | 0.5× |  | ≤ 1× | yes |",
 	} {
-		if !strings.Contains(b.String(), want+"\n") {
-			t.Errorf("no row %q in:\n%s", want, b.String())
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("no row %q in:\n%s", want, out)
 		}
 	}
 }
@@ -142,23 +132,18 @@ func TestWriteSecondBaseline(t *testing.T) {
 BenchmarkFreezeBusyColdBaseline/tasks=10000-2 	5	 10000000 freeze-ns/op	 10000000 thaw-ns/op
 BenchmarkFreezeBusyColdBaselinePerTask/tasks=10000-2 	5	 12500000 freeze-ns/op	 11000000 thaw-ns/op
 `
-	res, err := parse(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	write(&b, res)
+	out := table(t, in)
 	for _, want := range []string{
 		"| FreezeBusyCold/tasks=10000 | freeze-ns/op | 1 | 12.00 ms | 10.00 ms | 1.20× | ≤ 1× | **no** |\n" +
 			"| FreezeBusyCold/tasks=10000 vs per-task gate | freeze-ns/op | 1 | 12.00 ms | 12.50 ms | 0.96× |  |  |\n",
 		"| FreezeBusyCold/tasks=10000 vs per-task gate | thaw-ns/op | 1 | 10.00 ms | 11.00 ms | 0.91× |  |  |\n",
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("no rows %q in:\n%s", want, b.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("no rows %q in:\n%s", want, out)
 		}
 	}
-	if strings.Contains(b.String(), "| FreezeBusyColdBaselinePerTask") {
-		t.Errorf("the second baseline has a row of its own:\n%s", b.String())
+	if strings.Contains(out, "| FreezeBusyColdBaselinePerTask") {
+		t.Errorf("the second baseline has a row of its own:\n%s", out)
 	}
 }
 
@@ -170,19 +155,14 @@ BenchmarkFreezeBusyV1/tasks=10000-2 	5	 10500000 freeze-ns/op	 12000000 thaw-ns/
 BenchmarkReadStateFreezingV2/tasks=1-2 	90000000	 40.0 ns/op
 BenchmarkReadStateFreezingV2/tasks=100000-2 	90000000	 44.0 ns/op
 `
-	res, err := parse(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	write(&b, res)
+	out := table(t, in)
 	for _, want := range []string{
 		"| FreezeBusyV1/tasks=10000 | freeze-ns/op | 1 | 10.50 ms | 10.00 ms | 1.05× | ≤ 1.1× patch | yes |",
 		"| FreezeBusyV1/tasks=10000 | thaw-ns/op | 1 | 12.00 ms | 10.00 ms | 1.20× | ≤ 1.1× patch | **no** |",
 		"| ReadStateFreezingV2 tasks=100000 ÷ tasks=1 | ns/op |  | 1.1× |  |  | ≤ 2× | yes |",
 	} {
-		if !strings.Contains(b.String(), want+"\n") {
-			t.Errorf("no row %q in:\n%s", want, b.String())
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("no row %q in:\n%s", want, out)
 		}
 	}
 }
@@ -205,4 +185,16 @@ func TestFormat(t *testing.T) {
 			t.Errorf("format(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
 		}
 	}
+}
+
+// table returns the table that write makes of the benchmark output in.
+func table(t *testing.T, in string) string {
+	t.Helper()
+	res, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	write(&b, res)
+	return b.String()
 }

@@ -3,8 +3,9 @@
 # every benchmark at every size in a process of its own, so that none pays
 # for the heap or the stacks another left behind, and the library and its
 # baselines take turns, round after round, so that a machine that drifts
-# drifts under both alike. It prints go test's result lines; pipe them,
-# with the micro benchmarks', into go run ./internal/benchtable.
+# drifts under both alike. It prints the benchmarks' whole output, failures
+# included, and stops at the first that fails; go run ./internal/benchtable
+# reads the result lines out of it, with the micro benchmarks'.
 #
 #	sh internal/benchtable/latency.sh [rounds] > latency.txt
 #
@@ -29,11 +30,11 @@ go test -c -o "$bin" .
 for r in $(seq "$rounds"); do
 	for n in $sizes; do
 		for b in $benches; do
-			"$bin" -test.run '^$' -test.bench "^Benchmark$b\$/^tasks=$n\$" -test.benchtime 10x | grep '^Benchmark'
+			"$bin" -test.run '^$' -test.bench "^Benchmark$b\$/^tasks=$n\$" -test.benchtime 10x
 		done
 	done
 	if [ -z "$BENCH" ]; then
-		"$bin" -test.run '^$' -test.bench '^BenchmarkMemoryPerTask(Baseline)?$' -test.benchtime 5x | grep '^Benchmark'
+		"$bin" -test.run '^$' -test.bench '^BenchmarkMemoryPerTask(Baseline)?$' -test.benchtime 5x
 	fi
 done
 rm -r "$(dirname "$bin")"
